@@ -1,0 +1,5 @@
+/**
+ * helpers — the table of helper functions: id, name, prototype (for the
+ * verifier) and implementation (for the VM).
+ */
+export * from './table.js';
