@@ -14,6 +14,8 @@ const COMMANDS: Record<string, Entry> = {
   disasm: { summary: 'disassemble bytecode, assembly or an object', load: async () => (await import('./disasm.js')).disasmCommand },
   run: { summary: 'run a program in the interpreter and print r0', load: async () => (await import('./run.js')).runCommand },
   conformance: { summary: 'run every .data file of a conformance directory', load: async () => (await import('./conformance.js')).conformanceCommand },
+  btf: { summary: 'dump BTF as a C header or as text', load: async () => (await import('./btf.js')).btfCommand },
+  jit: { summary: 'compile a program to WebAssembly and print it', load: async () => (await import('./jit.js')).jitCommand },
   kernel: { summary: 'load, verify and test-run programs in the Linux kernel', load: async () => (await import('./kernel.js')).kernelCommand },
 };
 
