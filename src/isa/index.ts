@@ -6,3 +6,4 @@ export * from './opcodes.js';
 export * from './instruction.js';
 export * from './errors.js';
 export * from './codec.js';
+export * from './helper-ids.js';
