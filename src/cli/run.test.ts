@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, make } from '../isa/index.js';
 import { main } from './main.js';
-import { detectProgramFile } from './run.js';
+import { detectProgramFile } from './source.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUITE = fileURLToPath(new URL('../../../shared/bpf-conformance/', import.meta.url));

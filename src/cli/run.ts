@@ -10,6 +10,7 @@ import { conformanceHelpers, parseDataFile } from '../conformance/index.js';
 import { type Instruction, decodeProgram } from '../isa/index.js';
 import { Interpreter } from '../vm/index.js';
 import { type Command, UsageError } from './command.js';
+import { detectProgramFile } from './source.js';
 
 const USAGE = 'usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N]';
 
@@ -20,18 +21,6 @@ function parseOptions<T>(parse: () => T): T {
   } catch (error) {
     throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-}
-
-/** What kind of program a file holds, judged by its name and bytes. */
-export type ProgramFileKind = 'data' | 'asm' | 'raw';
-
-/** `.data` by extension or by a `-- asm`/`-- raw` header; printable text is assembly; anything else raw slots. */
-export function detectProgramFile(name: string, bytes: Uint8Array): ProgramFileKind {
-  if (name.endsWith('.data')) return 'data';
-  const printable = bytes.every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) || b >= 0x80);
-  if (!printable || bytes.length === 0) return 'raw';
-  const text = new TextDecoder().decode(bytes);
-  return /^\s*--\s*(asm|raw)\b/m.test(text) ? 'data' : 'asm';
 }
 
 /** Hex bytes, with or without spaces between them (`aa bb`, `aabb`). */
@@ -81,6 +70,7 @@ export const runCommand: Command = async (args, io) => {
       break;
     }
     case 'asm': program = assemble(new TextDecoder().decode(bytes)); break;
+    case 'elf': throw new UsageError(`${file} is an ELF object: use 'tsbpf inspect' to list its programs`);
     default: program = decodeProgram(bytes);
   }
   if (values.mem !== undefined) memory = parseHexBytes(values.mem);
