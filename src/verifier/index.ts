@@ -1,5 +1,11 @@
 /**
- * Static verification in the kernel's style. So far: the scalar domain
- * (tnums, bounds, ALU and branch transfer functions, log format).
+ * Static verification in the kernel's style: the scalar domain (tnums,
+ * bounds, ALU and branch transfer functions, log format) and the engine that
+ * explores a program's paths as Linux 6.18's `do_check` does.
  */
 export * from './scalar/index.js';
+export { verify, DEFAULT_HELPERS, COMPLEXITY_LIMIT, MAX_STACK, MAX_CALL_FRAMES, type VerifyOptions, type VerifyResult, type HelperInfo, type HelperSource } from './engine.js';
+export { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
+export { type ProgramType, ctxAccess, PROGRAM_TYPE_ID } from './context.js';
+export { formatKernelInsn } from './disasm.js';
+export { MAX_PROGRAM_INSNS } from './cfg.js';
