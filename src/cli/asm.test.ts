@@ -3,30 +3,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from './main.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string | Uint8Array) => out.push(String(s)) }, stderr: { write: (s: string | Uint8Array) => err.push(String(s)) } },
-    out: () => out.join(''), err: () => err.join(''),
-  };
-}
+import { runCli } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-asm-'));
 
 test('asm writes raw bytecode and disasm reads it back in both syntaxes', async () => {
   writeFileSync(join(dir, 'p.s'), 'mov %r0, 1\nadd32 %r0, 2 # a comment\nexit\n');
-  const c = capture();
-  assert.equal(await main(['asm', join(dir, 'p.s'), '-o', join(dir, 'p.bin')], c.io), 0);
+  assert.equal((await runCli('asm', join(dir, 'p.s'), '-o', join(dir, 'p.bin'))).code, 0);
   assert.equal(readFileSync(join(dir, 'p.bin')).toString('hex'), 'b7000000010000000400000002000000' + '9500000000000000');
-  const llvm = capture();
-  assert.equal(await main(['disasm', join(dir, 'p.bin')], llvm.io), 0);
-  assert.equal(llvm.out(), 'r0 = 0x1\nw0 += 0x2\nexit\n');
-  const conf = capture();
-  assert.equal(await main(['disasm', join(dir, 'p.bin'), '--syntax', 'conformance'], conf.io), 0);
-  assert.equal(conf.out(), 'mov %r0, 1\nadd32 %r0, 2\nexit\n');
+  assert.deepEqual(await runCli('disasm', join(dir, 'p.bin')), { code: 0, out: 'r0 = 0x1\nw0 += 0x2\nexit\n', err: '' });
+  assert.deepEqual(await runCli('disasm', join(dir, 'p.bin'), '--syntax', 'conformance'), { code: 0, out: 'mov %r0, 1\nadd32 %r0, 2\nexit\n', err: '' });
 });
 
 const bad: Array<[string, string | Uint8Array, RegExp]> = [
@@ -40,9 +26,9 @@ for (const [name, content, message] of bad) {
   test(`disasm reports ${name} on stderr with a non-zero exit`, async () => {
     const file = join(dir, name.replace(/\W/g, '_'));
     writeFileSync(file, content);
-    const c = capture();
-    assert.notEqual(await main(['disasm', file], c.io), 0);
-    assert.match(c.err(), message);
-    assert.equal(c.out(), '');
+    const r = await runCli('disasm', file);
+    assert.notEqual(r.code, 0);
+    assert.match(r.err, message);
+    assert.equal(r.out, '');
   });
 }

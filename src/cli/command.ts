@@ -16,3 +16,12 @@ export type Command = (args: string[], io: Io) => Promise<number>;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** Runs node:util's parseArgs, turning its errors (unknown option, missing value) into usage errors. */
+export function parseOptions<T>(parse: () => T, usage: string): T {
+  try {
+    return parse();
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage}`);
+  }
+}

@@ -4,17 +4,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from './main.js';
+import { runCli as cli } from './testing.js';
 
 const SUITE = fileURLToPath(new URL('../../../shared/bpf-conformance/', import.meta.url));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (t: string | Uint8Array) => { out += String(t); } }, stderr: { write: (t: string | Uint8Array) => { err += String(t); } } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 test('conformance: one line per file and the summary; a failure exits 1', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tsbpf-conf-'));

@@ -6,18 +6,9 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { assemble } from '../asm/index.js';
 import { formatOutcome, listDataFiles, runConformanceFile } from '../conformance/index.js';
-import { type Command, UsageError } from './command.js';
+import { type Command, UsageError, parseOptions } from './command.js';
 
 const USAGE = 'usage: tsbpf conformance DIR [--budget N]';
-
-/** node:util's parse errors (unknown option, missing value) are usage errors. */
-function parseOptions<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
-}
 
 export const conformanceCommand: Command = async (args, io) => {
   const { values, positionals } = parseOptions(() => parseArgs({
@@ -27,7 +18,7 @@ export const conformanceCommand: Command = async (args, io) => {
       budget: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }));
+  }), USAGE);
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;

@@ -5,19 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode, make } from '../isa/index.js';
-import { main } from './main.js';
+import { runCli as cli } from './testing.js';
 import { detectProgramFile } from './source.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUITE = fileURLToPath(new URL('../../../shared/bpf-conformance/', import.meta.url));
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io = { stdout: { write: (t: string | Uint8Array) => { out += String(t); } }, stderr: { write: (t: string | Uint8Array) => { err += String(t); } } };
-  const code = await main(argv, io);
-  return { code, out, err };
-}
 
 test('run: the quick-start example prints r0 in hex', async () => {
   assert.deepEqual(await cli('run', join(ROOT, 'examples/sum.s')), { code: 0, out: '0x13ba\n', err: '' });

@@ -9,19 +9,10 @@ import { assemble } from '../asm/index.js';
 import { conformanceHelpers, parseDataFile } from '../conformance/index.js';
 import { type Instruction, decodeProgram } from '../isa/index.js';
 import { Interpreter } from '../vm/index.js';
-import { type Command, UsageError } from './command.js';
+import { type Command, UsageError, parseOptions } from './command.js';
 import { detectProgramFile } from './source.js';
 
 const USAGE = 'usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N]';
-
-/** node:util's parse errors (unknown option, missing value) are usage errors. */
-function parseOptions<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
-  }
-}
 
 /** Hex bytes, with or without spaces between them (`aa bb`, `aabb`). */
 export function parseHexBytes(text: string): Uint8Array {
@@ -43,7 +34,7 @@ export const runCommand: Command = async (args, io) => {
       budget: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-  }));
+  }), USAGE);
   if (values.help) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
