@@ -14,6 +14,10 @@ type Format = (typeof FORMATS)[number];
 
 export const btfCommand: Command = async (args, io) => {
   const [sub, ...rest] = args;
+  if (sub === '--help' || sub === '-h') {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (sub !== 'dump') throw new UsageError(USAGE);
   const { values, positionals } = parseArgs({
     args: rest,

@@ -11,14 +11,11 @@ interface Entry {
 /** Every command, by name. Modules load lazily. */
 const COMMANDS: Record<string, Entry> = {
   asm: { summary: 'assemble a source file to raw bytecode', load: async () => (await import('./asm.js')).asmCommand },
-  disasm: { summary: 'disassemble bytecode, assembly or an object', load: async () => (await import('./disasm.js')).disasmCommand },
+  disasm: { summary: 'disassemble raw bytecode or assembly', load: async () => (await import('./disasm.js')).disasmCommand },
   run: { summary: 'run a program in the interpreter and print r0', load: async () => (await import('./run.js')).runCommand },
   conformance: { summary: 'run every .data file of a conformance directory', load: async () => (await import('./conformance.js')).conformanceCommand },
   btf: { summary: 'dump BTF as a C header or as text', load: async () => (await import('./btf.js')).btfCommand },
-  jit: { summary: 'compile a program to WebAssembly and print it', load: async () => (await import('./jit.js')).jitCommand },
-  inspect: { summary: 'list the programs, maps, globals and relocations of an object', load: async () => (await import('./inspect.js')).inspectCommand },
   build: { summary: 'compile a BPF C source to an object with clang', load: async () => (await import('./build.js')).buildCommand },
-  kernel: { summary: 'load, verify and test-run programs in the Linux kernel', load: async () => (await import('./kernel.js')).kernelCommand },
 };
 
 function usage(): string {
