@@ -3,15 +3,8 @@ import assert from 'node:assert/strict';
 import { type Instruction, make, DecodeError } from '../isa/index.js';
 import { verify, VerifierError } from './index.js';
 import { CORPUS } from './testdata/corpus.js';
+import { rng } from './testdata/random.js';
 
-/** xorshift32: reproducible without a dependency. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
 
 const OPCODES = [
   0x07, 0x0f, 0x17, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x47, 0x4f, 0x57, 0x5f, 0x67, 0x6f, 0x77, 0x7f, 0x87, 0x97,
