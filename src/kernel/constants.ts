@@ -1,0 +1,38 @@
+/**
+ * Numbers of the bpf(2) ABI, from the kernel's include/uapi/linux/bpf.h.
+ * One table, so a reader checks them against the header in one place.
+ */
+
+/** `enum bpf_cmd` */
+export const Cmd = {
+  MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
+  PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, OBJ_GET_INFO_BY_FD: 15,
+} as const;
+
+/** `enum bpf_prog_type` (the ones tsbpf loads). */
+export const ProgType = {
+  socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7,
+  cgroup_skb: 8, raw_tracepoint: 17, tracing: 26,
+} as const;
+export type ProgTypeName = keyof typeof ProgType;
+
+/** `enum bpf_map_type` */
+export const MapType = {
+  hash: 1, array: 2, prog_array: 3, perf_event_array: 4, percpu_hash: 5, percpu_array: 6, lru_hash: 9,
+  lru_percpu_hash: 10, lpm_trie: 11, array_of_maps: 12, hash_of_maps: 13, queue: 22, stack: 23, ringbuf: 27,
+  bloom_filter: 30,
+} as const;
+export type MapTypeName = keyof typeof MapType;
+
+/** Flags of map_update_elem. */
+export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;
+
+/** `__NR_bpf` per architecture. */
+export const NR_BPF: Partial<Record<NodeJS.Architecture, number>> = { x64: 321, arm64: 280 };
+
+/** Errno values tsbpf names in its errors. */
+export const ERRNO_NAMES: Record<number, string> = {
+  1: 'EPERM', 2: 'ENOENT', 4: 'EINTR', 7: 'E2BIG', 9: 'EBADF', 11: 'EAGAIN', 12: 'ENOMEM', 13: 'EACCES',
+  14: 'EFAULT', 16: 'EBUSY', 17: 'EEXIST', 22: 'EINVAL', 28: 'ENOSPC', 38: 'ENOSYS', 95: 'EOPNOTSUPP',
+  524: 'ENOTSUPP',
+};

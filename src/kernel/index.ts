@@ -1,0 +1,11 @@
+/**
+ * kernel — the Linux target: programs and maps in the kernel through bpf(2).
+ */
+export { KernelProgram, VerifierError, NotPermittedError } from './program.js';
+export type { LoadOptions, TestRunOptions, TestRunResult } from './program.js';
+export { KernelMap, MapError } from './map.js';
+export type { MapSpec } from './map.js';
+export { bpfPermission } from './probe.js';
+export type { Permission } from './probe.js';
+export { SyscallError } from './syscall.js';
+export { MapType, ProgType, UpdateFlags } from './constants.js';

@@ -1,0 +1,112 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { assemble } from '../asm/index.js';
+import { KernelMap, KernelProgram, MapError, VerifierError, bpfPermission } from './index.js';
+
+/** Skips (with the reason shown) where bpf(2) is not permitted. */
+function needsBpf(t: TestContext): boolean {
+  const p = bpfPermission();
+  if (!p.permitted) t.skip(p.reason ?? 'bpf(2) not permitted');
+  return p.permitted;
+}
+
+const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
+const u64 = (n: bigint) => new Uint8Array(BigUint64Array.of(n).buffer);
+
+test('loads an XDP program and test-runs it on a packet', (t) => {
+  if (!needsBpf(t)) return;
+  const program = KernelProgram.load({ type: 'xdp', name: 'pass', instructions: assemble('r0 = 2\nexit') });
+  try {
+    const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
+    const run = program.testRun({ data: packet, repeat: 10 });
+    assert.equal(run.retval, 2);
+    assert.deepEqual(run.data, packet);
+    assert.ok(run.durationNs >= 0);
+  } finally {
+    program.close();
+  }
+});
+
+test('a refused program raises VerifierError with the lines that explain it', (t) => {
+  if (!needsBpf(t)) return;
+  assert.throws(() => KernelProgram.load({ type: 'socket_filter', instructions: assemble('exit') }), (e: unknown) => {
+    assert.ok(e instanceof VerifierError);
+    assert.equal(e.code, 'EACCES');
+    assert.match(e.log, /R0 !read_ok/);
+    assert.match(e.message, /R0 !read_ok/);
+    return true;
+  });
+});
+
+test('grows the log buffer when the kernel says the log did not fit (ENOSPC)', (t) => {
+  if (!needsBpf(t)) return;
+  const source = `r0 = 0\n${'r0 += 1\n'.repeat(50)}exit`;
+  const program = KernelProgram.load({ type: 'socket_filter', instructions: assemble(source), logLevel: 2, logSize: 64 });
+  try {
+    assert.ok(program.log.length > 64, 'the log outgrew its first buffer');
+    assert.match(program.log, /processed \d+ insns/);
+  } finally {
+    program.close();
+  }
+});
+
+test('map operations, with typed errors that name the map and the operation', (t) => {
+  if (!needsBpf(t)) return;
+  const map = KernelMap.create({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 2, name: 'counts' });
+  try {
+    map.update(u32(1), u64(10n));
+    map.update(u32(2), u64(20n), 'NOEXIST');
+    assert.deepEqual(map.lookup(u32(1)), u64(10n));
+    assert.equal(map.lookup(u32(3)), undefined);
+    const expectCode = (code: string, fn: () => void) => assert.throws(fn, (e: unknown) =>
+      e instanceof MapError && e.code === code && e.map === 'counts');
+    expectCode('EEXIST', () => map.update(u32(1), u64(1n), 'NOEXIST'));
+    expectCode('E2BIG', () => map.update(u32(3), u64(3n)));
+    expectCode('ENOENT', () => map.update(u32(3), u64(3n), 'EXIST'));
+    expectCode('EINVAL', () => map.update(u32(1), u32(1)));
+    const keys: number[] = [];
+    for (let k = map.nextKey(); k; k = map.nextKey(k)) keys.push(new DataView(k.buffer).getUint32(0, true));
+    assert.deepEqual(keys.sort(), [1, 2]);
+    map.delete(u32(1));
+    expectCode('ENOENT', () => map.delete(u32(1)));
+  } finally {
+    map.close();
+  }
+});
+
+test('a program writes a map through map_update_elem, and the user reads it', (t) => {
+  if (!needsBpf(t)) return;
+  const map = KernelMap.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, name: 'out' });
+  const program = KernelProgram.load({
+    type: 'socket_filter',
+    instructions: assemble(`
+      *(u32 *)(r10 - 4) = 0
+      r1 = 0x2a
+      *(u64 *)(r10 - 16) = r1
+      r1 = map_fd(${map.fd.value}) ll
+      r2 = r10
+      r2 += -4
+      r3 = r10
+      r3 += -16
+      r4 = 0
+      call bpf_map_update_elem
+      r0 = 0
+      exit`),
+  });
+  try {
+    assert.equal(program.testRun({ data: new Uint8Array(64) }).retval, 0);
+    assert.deepEqual(map.lookup(u32(0)), u64(42n));
+  } finally {
+    program.close();
+    map.close();
+  }
+});
+
+test('1,000 load/close cycles leave the fd count unchanged', (t) => {
+  if (!needsBpf(t)) return;
+  const instructions = assemble('r0 = 0\nexit');
+  const before = readdirSync('/proc/self/fd').length;
+  for (let i = 0; i < 1000; i++) KernelProgram.load({ type: 'socket_filter', instructions }).close();
+  assert.equal(readdirSync('/proc/self/fd').length, before);
+});
