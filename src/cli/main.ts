@@ -16,6 +16,7 @@ const COMMANDS: Record<string, Entry> = {
   conformance: { summary: 'run every .data file of a conformance directory', load: async () => (await import('./conformance.js')).conformanceCommand },
   btf: { summary: 'dump BTF as a C header or as text', load: async () => (await import('./btf.js')).btfCommand },
   build: { summary: 'compile a BPF C source to an object with clang', load: async () => (await import('./build.js')).buildCommand },
+  kernel: { summary: 'load a program into Linux, then test-run it or show the verifier log', load: async () => (await import('./kernel.js')).kernelCommand },
 };
 
 function usage(): string {
