@@ -45,14 +45,7 @@ export class KernelMap {
 
   /** The value of `key`, or undefined when there is none. */
   lookup(key: Uint8Array): Uint8Array | undefined {
-    const value = Buffer.alloc(this.spec.valueSize);
-    try {
-      this.#elem(Cmd.MAP_LOOKUP_ELEM, key, value, 0, 'lookup');
-    } catch (error) {
-      if (error instanceof MapError && error.code === 'ENOENT') return undefined;
-      throw error;
-    }
-    return new Uint8Array(value);
+    return this.#read(Cmd.MAP_LOOKUP_ELEM, key, this.spec.valueSize, 'lookup');
   }
 
   /** @throws {MapError} EEXIST (NOEXIST), ENOENT (EXIST), E2BIG (full). */
@@ -67,18 +60,23 @@ export class KernelMap {
 
   /** The key after `key` (the first key when undefined), or undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
-    const next = Buffer.alloc(this.spec.keySize);
-    try {
-      this.#elem(Cmd.MAP_GET_NEXT_KEY, key, next, 0, 'get next key');
-    } catch (error) {
-      if (error instanceof MapError && error.code === 'ENOENT') return undefined;
-      throw error;
-    }
-    return new Uint8Array(next);
+    return this.#read(Cmd.MAP_GET_NEXT_KEY, key, this.spec.keySize, 'get next key');
   }
 
   close(): void {
     this.fd.close();
+  }
+
+  /** A command that fills `size` bytes, where ENOENT means "nothing there". */
+  #read(cmd: number, key: Uint8Array | undefined, size: number, operation: string): Uint8Array | undefined {
+    const out = Buffer.alloc(size);
+    try {
+      this.#elem(cmd, key, out, 0, operation);
+    } catch (error) {
+      if (error instanceof MapError && error.code === 'ENOENT') return undefined;
+      throw error;
+    }
+    return new Uint8Array(out);
   }
 
   #sized(bytes: Uint8Array, size: number, what: string): Buffer {
