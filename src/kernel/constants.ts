@@ -7,7 +7,15 @@
 export const Cmd = {
   MAP_CREATE: 0, MAP_LOOKUP_ELEM: 1, MAP_UPDATE_ELEM: 2, MAP_DELETE_ELEM: 3, MAP_GET_NEXT_KEY: 4,
   PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, OBJ_GET_INFO_BY_FD: 15,
+  MAP_LOOKUP_AND_DELETE_ELEM: 21, MAP_LOOKUP_BATCH: 24, MAP_LOOKUP_AND_DELETE_BATCH: 25, MAP_UPDATE_BATCH: 26,
+  MAP_DELETE_BATCH: 27,
 } as const;
+
+/** Map types whose values are per CPU (the user sees one value per possible CPU, each rounded up to 8 bytes). */
+export const PERCPU_MAP_TYPES: ReadonlySet<string> = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
+
+/** `enum bpf_attach_type` (the ones tsbpf names). */
+export const AttachType = { trace_fentry: 24, trace_fexit: 25 } as const;
 
 /** `enum bpf_prog_type` (the ones tsbpf loads). */
 export const ProgType = {

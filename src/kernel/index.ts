@@ -3,9 +3,10 @@
  */
 export { KernelProgram, VerifierError, NotPermittedError } from './program.js';
 export type { LoadOptions, TestRunOptions, TestRunResult } from './program.js';
-export { KernelMap, MapError } from './map.js';
-export type { MapSpec } from './map.js';
+export { KernelMap, MapError, possibleCpus } from './map.js';
+export type { MapInfo, MapSpec } from './map.js';
+export { BPFFS, ensureBpffs } from './pin.js';
 export { bpfPermission } from './probe.js';
 export type { Permission } from './probe.js';
 export { SyscallError } from './syscall.js';
-export { MapType, ProgType, UpdateFlags } from './constants.js';
+export { AttachType, MapType, ProgType, UpdateFlags } from './constants.js';

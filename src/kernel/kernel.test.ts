@@ -1,8 +1,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { assemble } from '../asm/index.js';
-import { KernelMap, KernelProgram, MapError, VerifierError, bpfPermission } from './index.js';
+import { BPFFS, KernelMap, KernelProgram, MapError, VerifierError, bpfPermission, possibleCpus } from './index.js';
 
 /** Skips (with the reason shown) where bpf(2) is not permitted. */
 function needsBpf(t: TestContext): boolean {
@@ -109,4 +109,58 @@ test('1,000 load/close cycles leave the fd count unchanged', (t) => {
   const before = readdirSync('/proc/self/fd').length;
   for (let i = 0; i < 1000; i++) KernelProgram.load({ type: 'socket_filter', instructions }).close();
   assert.equal(readdirSync('/proc/self/fd').length, before);
+});
+
+test('per-CPU maps hold one value per possible CPU, each rounded up to 8 bytes', (t) => {
+  if (!needsBpf(t)) return;
+  const map = KernelMap.create({ type: 'percpu_array', keySize: 4, valueSize: 4, maxEntries: 1, name: 'per_cpu' });
+  try {
+    assert.equal(map.userValueSize, 8 * possibleCpus());
+    const values = new Uint8Array(map.userValueSize);
+    for (let cpu = 0; cpu < possibleCpus(); cpu++) values.set(u32(100 + cpu), cpu * 8);
+    map.update(u32(0), values);
+    assert.deepEqual(map.lookupPerCpu(u32(0)), Array.from({ length: possibleCpus() }, (_, cpu) => u32(100 + cpu)));
+  } finally {
+    map.close();
+  }
+});
+
+test('batch update, lookup and delete', (t) => {
+  if (!needsBpf(t)) return;
+  const map = KernelMap.create({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 200, name: 'batch' });
+  try {
+    const keys = Array.from({ length: 150 }, (_, i) => u32(i));
+    assert.equal(map.updateBatch(keys, keys.map((_, i) => u64(BigInt(i * 2)))), 150);
+    const all = map.lookupBatch(64);
+    assert.equal(all.length, 150);
+    for (const [k, v] of all) {
+      assert.equal(new DataView(v.buffer).getBigUint64(0, true), BigInt(new DataView(k.buffer).getUint32(0, true) * 2));
+    }
+    assert.equal(map.deleteBatch(keys.slice(0, 100)), 100);
+    assert.equal(map.lookupBatch().length, 50);
+  } finally {
+    map.close();
+  }
+});
+
+test('a pinned map outlives its fd and reopens with its spec from the kernel', (t) => {
+  if (!needsBpf(t)) return;
+  const path = `${BPFFS}/tsbpf-test-${process.pid}`;
+  const map = KernelMap.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 3, name: 'pinned' });
+  try {
+    map.update(u32(1), u64(7n));
+    map.pin(path);
+    const id = map.info().id;
+    map.close();
+    const again = KernelMap.openPinned(path);
+    try {
+      assert.deepEqual(again.info(), { type: 2, id, keySize: 4, valueSize: 8, maxEntries: 3, flags: 0, name: 'pinned' });
+      assert.deepEqual(again.lookup(u32(1)), u64(7n));
+    } finally {
+      again.close();
+    }
+  } finally {
+    map.close();
+    rmSync(path, { force: true });
+  }
 });
