@@ -6,7 +6,7 @@ export type { LoadOptions, TestRunOptions, TestRunResult } from './program.js';
 export { KernelMap, MapError, possibleCpus } from './map.js';
 export type { MapInfo, MapSpec } from './map.js';
 export { BPFFS, ensureBpffs } from './pin.js';
-export { bpfPermission } from './probe.js';
+export { bpfPermission, supportsHelper, supportsMapType, supportsProgramType } from './probe.js';
 export type { Permission } from './probe.js';
 export { SyscallError } from './syscall.js';
 export { AttachType, MapType, ProgType, UpdateFlags } from './constants.js';

@@ -1,8 +1,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { parseBtf } from '../btf/index.js';
 import { assemble } from '../asm/index.js';
-import { BPFFS, KernelMap, KernelProgram, MapError, VerifierError, bpfPermission, possibleCpus } from './index.js';
+import {
+  AttachType, BPFFS, KernelMap, KernelProgram, MapError, NotPermittedError, VerifierError, bpfPermission, possibleCpus,
+  supportsHelper, supportsMapType, supportsProgramType,
+} from './index.js';
 
 /** Skips (with the reason shown) where bpf(2) is not permitted. */
 function needsBpf(t: TestContext): boolean {
@@ -162,5 +166,47 @@ test('a pinned map outlives its fd and reopens with its spec from the kernel', (
   } finally {
     map.close();
     rmSync(path, { force: true });
+  }
+});
+
+test('probes which program types, map types and helpers this kernel supports', (t) => {
+  if (!needsBpf(t)) return;
+  assert.equal(supportsProgramType('socket_filter'), true);
+  assert.equal(supportsProgramType('xdp'), true);
+  assert.equal(supportsMapType('ringbuf'), true);
+  assert.equal(supportsMapType('hash'), true);
+  assert.equal(supportsHelper('xdp', 1), true, 'map_lookup_elem');
+  assert.equal(supportsHelper('socket_filter', 44), false, 'xdp_adjust_head is for XDP only');
+  assert.equal(supportsHelper('xdp', 9999), false, 'no such helper');
+});
+
+test('program info: id, tag and name from the kernel', (t) => {
+  if (!needsBpf(t)) return;
+  const program = KernelProgram.load({ type: 'xdp', name: 'named_prog', instructions: assemble('r0 = 2\nexit') });
+  try {
+    const info = program.info();
+    assert.equal(info.name, 'named_prog');
+    assert.equal(info.type, 6);
+    assert.ok(info.id > 0);
+    assert.match(info.tag, /^[0-9a-f]{16}$/);
+  } finally {
+    program.close();
+  }
+});
+
+test('fentry: refused here with EPERM and an empty log, reported as not permitted with the alternatives', (t) => {
+  if (!needsBpf(t)) return;
+  const btf = parseBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')));
+  const target = btf.named('bpf_fentry_test1', 'func');
+  assert.ok(target, 'vmlinux BTF has bpf_fentry_test1');
+  try {
+    KernelProgram.load({
+      type: 'tracing', expectedAttachType: AttachType.trace_fentry, attachBtfId: target.id,
+      instructions: assemble('r0 = 0\nexit'),
+    }).close();
+    t.diagnostic('this kernel permits fentry programs');
+  } catch (error) {
+    assert.ok(error instanceof NotPermittedError, String(error));
+    assert.match(error.message, /not permit[\s\S]*tracepoint, raw_tp or tp_btf/);
   }
 });

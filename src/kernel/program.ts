@@ -127,6 +127,21 @@ export class KernelProgram {
     }
   }
 
+  /** What the kernel says of this program (BPF_OBJ_GET_INFO_BY_FD): its id, tag and name. */
+  info(): { type: number; id: number; tag: string; name: string } {
+    const info = Buffer.alloc(256);
+    const attr = Buffer.alloc(16);
+    attr.writeUInt32LE(this.fd.value, 0);
+    attr.writeUInt32LE(info.length, 4);
+    attr.writeBigUInt64LE(addressOf(info), 8);
+    bpf(Cmd.OBJ_GET_INFO_BY_FD, attr, `get info of program ${this.name || this.type}`);
+    const end = info.indexOf(0, 64);
+    return {
+      type: info.readUInt32LE(0), id: info.readUInt32LE(4), tag: info.subarray(8, 16).toString('hex'),
+      name: info.subarray(64, end < 0 || end > 80 ? 80 : end).toString('latin1'),
+    };
+  }
+
   /** BPF_PROG_TEST_RUN: runs the program on `data` (and `ctx`) in the kernel. */
   testRun(options: TestRunOptions = {}): TestRunResult {
     const data = Buffer.from(options.data ?? new Uint8Array(0));
