@@ -10,3 +10,4 @@ export { bpfPermission, supportsHelper, supportsMapType, supportsProgramType } f
 export type { Permission } from './probe.js';
 export { SyscallError } from './syscall.js';
 export { AttachType, MapType, ProgType, UpdateFlags } from './constants.js';
+export { KernelBtf, BtfLoadError } from './btf.js';

@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { parseBtf } from '../btf/index.js';
 import { assemble } from '../asm/index.js';
 import {
-  AttachType, BPFFS, KernelMap, KernelProgram, MapError, NotPermittedError, VerifierError, bpfPermission, possibleCpus,
+  AttachType, BPFFS, BtfLoadError, KernelBtf, KernelMap, KernelProgram, MapError, NotPermittedError, VerifierError, bpfPermission, possibleCpus,
   supportsHelper, supportsMapType, supportsProgramType,
 } from './index.js';
 
@@ -208,5 +208,63 @@ test('fentry: refused here with EPERM and an empty log, reported as not permitte
   } catch (error) {
     assert.ok(error instanceof NotPermittedError, String(error));
     assert.match(error.message, /not permit[\s\S]*tracepoint, raw_tp or tp_btf/);
+  }
+});
+
+/** A minimal BTF: int, `int main(void)` and the strings a line_info record points at. */
+function tinyBtf(): { bytes: Uint8Array; mainId: number; file: number; text: number } {
+  const strings = ['', 'int', 'main', 'prog.c', 'return 2; /* the line */'];
+  const offsets: number[] = [];
+  let size = 0;
+  for (const s of strings) {
+    offsets.push(size);
+    size += Buffer.byteLength(s) + 1;
+  }
+  const strBytes = Buffer.concat(strings.map((s) => Buffer.from(`${s}\0`)));
+  const types = Buffer.alloc(16 + 12 + 12);
+  types.writeUInt32LE(offsets[1]!, 0); types.writeUInt32LE(1 << 24, 4); types.writeUInt32LE(4, 8); types.writeUInt32LE((1 << 24) | 32, 12);
+  types.writeUInt32LE(0, 16); types.writeUInt32LE(13 << 24, 20); types.writeUInt32LE(1, 24);
+  types.writeUInt32LE(offsets[2]!, 28); types.writeUInt32LE((12 << 24) | 1, 32); types.writeUInt32LE(2, 36);
+  const header = Buffer.alloc(24);
+  header.writeUInt16LE(0xeb9f, 0); header.writeUInt8(1, 2); header.writeUInt32LE(24, 4);
+  header.writeUInt32LE(0, 8); header.writeUInt32LE(types.length, 12); header.writeUInt32LE(types.length, 16); header.writeUInt32LE(strBytes.length, 20);
+  return { bytes: Buffer.concat([header, types, strBytes]), mainId: 3, file: offsets[3]!, text: offsets[4]! };
+}
+
+test('loads BTF and a program with func_info and line_info; the log shows the source line', (t) => {
+  if (!needsBpf(t)) return;
+  const { bytes, mainId, file, text } = tinyBtf();
+  const btf = KernelBtf.load(bytes);
+  try {
+    const program = KernelProgram.load({
+      type: 'xdp', name: 'main', instructions: assemble('r0 = 2\nexit'), logLevel: 2, btf,
+      funcInfo: [{ insn: 0, typeId: mainId }],
+      lineInfo: [{ insn: 0, fileName: file, lineText: text, line: 7, column: 5 }],
+    });
+    try {
+      assert.match(program.log, /; return 2; \/\* the line \*\/ @ prog\.c:7/);
+    } finally {
+      program.close();
+    }
+  } finally {
+    btf.close();
+  }
+  assert.throws(() => KernelBtf.load(bytes.subarray(0, 30)), (e: unknown) => e instanceof BtfLoadError);
+});
+
+test('opens programs and maps again by their ids', (t) => {
+  if (!needsBpf(t)) return;
+  const program = KernelProgram.load({ type: 'xdp', name: 'by_id', instructions: assemble('r0 = 2\nexit') });
+  const map = KernelMap.create({ type: 'hash', keySize: 4, valueSize: 4, maxEntries: 1, name: 'by_id' });
+  try {
+    const again = KernelProgram.fromId(program.info().id, 'xdp');
+    assert.equal(again.info().name, 'by_id');
+    again.close();
+    const mapAgain = KernelMap.fromId(map.info().id);
+    assert.equal(mapAgain.info().name, 'by_id');
+    mapAgain.close();
+  } finally {
+    program.close();
+    map.close();
   }
 });

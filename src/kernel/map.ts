@@ -75,6 +75,13 @@ export class KernelMap {
     pin(this.fd, path);
   }
 
+  /** A new handle on a map by its id (BPF_MAP_GET_FD_BY_ID). */
+  static fromId(id: number): KernelMap {
+    const attr = Buffer.alloc(12);
+    attr.writeUInt32LE(id, 0);
+    return KernelMap.fromFd(call(Cmd.MAP_GET_FD_BY_ID, attr, `#${id}`, 'get by id'));
+  }
+
   /** Opens the map pinned at `path`. */
   static openPinned(path: string): KernelMap {
     return KernelMap.fromFd(openPinned(path));

@@ -4,6 +4,7 @@
  */
 import { type Instruction, encode } from '../isa/index.js';
 import { Cmd, ProgType, type ProgTypeName } from './constants.js';
+import type { KernelBtf } from './btf.js';
 import { FileDescriptor } from './fd.js';
 import { SyscallError, addressOf, bpf } from './syscall.js';
 
@@ -44,6 +45,12 @@ export interface LoadOptions {
   readonly logSize?: number;
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
+  /** The program's BTF, for func_info and line_info. */
+  readonly btf?: KernelBtf;
+  /** One record per function: its first instruction (slot) and its BTF FUNC type id. */
+  readonly funcInfo?: ReadonlyArray<{ readonly insn: number; readonly typeId: number }>;
+  /** Source lines: instruction slot, offsets into the BTF strings of the file name and the line's text, line and column. */
+  readonly lineInfo?: ReadonlyArray<{ readonly insn: number; readonly fileName: number; readonly lineText: number; readonly line: number; readonly column: number }>;
 }
 
 export interface TestRunOptions {
@@ -65,7 +72,24 @@ export interface TestRunResult {
 
 const MAX_LOG = 1 << 30;
 
-function loadAttr(options: LoadOptions, insns: Buffer, license: Buffer, log: Buffer, logLevel: number): Buffer {
+/** func_info and line_info records as the kernel reads them (8 and 16 bytes). */
+function infoRecords(options: LoadOptions): { func: Buffer; line: Buffer } {
+  const func = Buffer.alloc(8 * (options.funcInfo?.length ?? 0));
+  options.funcInfo?.forEach((f, i) => {
+    func.writeUInt32LE(f.insn * 8, i * 8);
+    func.writeUInt32LE(f.typeId, i * 8 + 4);
+  });
+  const line = Buffer.alloc(16 * (options.lineInfo?.length ?? 0));
+  options.lineInfo?.forEach((l, i) => {
+    line.writeUInt32LE(l.insn * 8, i * 16);
+    line.writeUInt32LE(l.fileName, i * 16 + 4);
+    line.writeUInt32LE(l.lineText, i * 16 + 8);
+    line.writeUInt32LE(((l.line << 10) | (l.column & 0x3ff)) >>> 0, i * 16 + 12);
+  });
+  return { func, line };
+}
+
+function loadAttr(options: LoadOptions, insns: Buffer, license: Buffer, log: Buffer, logLevel: number, info: { func: Buffer; line: Buffer }): Buffer {
   const attr = Buffer.alloc(144);
   attr.writeUInt32LE(ProgType[options.type], 0);
   attr.writeUInt32LE(insns.length / 8, 4);
@@ -77,6 +101,19 @@ function loadAttr(options: LoadOptions, insns: Buffer, license: Buffer, log: Buf
   Buffer.from((options.name ?? '').slice(0, 15), 'latin1').copy(attr, 48);
   attr.writeUInt32LE(options.expectedAttachType ?? 0, 68);
   attr.writeUInt32LE(options.attachBtfId ?? 0, 108);
+  if (options.btf) {
+    attr.writeUInt32LE(options.btf.fd.value, 72);
+    if (info.func.length) {
+      attr.writeUInt32LE(8, 76);
+      attr.writeBigUInt64LE(addressOf(info.func), 80);
+      attr.writeUInt32LE(info.func.length / 8, 88);
+    }
+    if (info.line.length) {
+      attr.writeUInt32LE(16, 92);
+      attr.writeBigUInt64LE(addressOf(info.line), 96);
+      attr.writeUInt32LE(info.line.length / 16, 104);
+    }
+  }
   return attr;
 }
 
@@ -100,12 +137,13 @@ export class KernelProgram {
     const insns = Buffer.from(encode(options.instructions));
     const license = Buffer.from(`${options.license ?? 'GPL'}\0`, 'latin1');
     const name = options.name ?? '';
+    const info = infoRecords(options);
     let logLevel = options.logLevel ?? 0;
     let size = options.logSize ?? 1 << 16;
     for (;;) {
       const log = Buffer.alloc(logLevel ? size : 0);
       try {
-        const fd = bpf(Cmd.PROG_LOAD, loadAttr(options, insns, license, log, logLevel), `BPF_PROG_LOAD ${name || options.type}`);
+        const fd = bpf(Cmd.PROG_LOAD, loadAttr(options, insns, license, log, logLevel, info), `BPF_PROG_LOAD ${name || options.type}`);
         return new KernelProgram(fd, options.type, name, logText(log));
       } catch (error) {
         if (!(error instanceof SyscallError)) throw error;
@@ -166,6 +204,13 @@ export class KernelProgram {
       ctx: new Uint8Array(ctxOut.subarray(0, Math.min(attr.readUInt32LE(44), ctxOut.length))),
       durationNs: attr.readUInt32LE(36),
     };
+  }
+
+  /** A new handle on a loaded program by its id (BPF_PROG_GET_FD_BY_ID). */
+  static fromId(id: number, type: ProgTypeName): KernelProgram {
+    const attr = Buffer.alloc(12);
+    attr.writeUInt32LE(id, 0);
+    return new KernelProgram(bpf(Cmd.PROG_GET_FD_BY_ID, attr, `get program ${id} by id`), type, '', '');
   }
 
   close(): void {
