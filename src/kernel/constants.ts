@@ -16,7 +16,7 @@ export const Cmd = {
 export const PERCPU_MAP_TYPES: ReadonlySet<string> = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
 
 /** `enum bpf_attach_type` (the ones tsbpf names). */
-export const AttachType = { trace_fentry: 24, trace_fexit: 25 } as const;
+export const AttachType = { trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25 } as const;
 
 /** `enum bpf_prog_type` (the ones tsbpf loads). */
 export const ProgType = {

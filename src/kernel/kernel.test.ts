@@ -268,3 +268,33 @@ test('opens programs and maps again by their ids', (t) => {
     map.close();
   }
 });
+
+test('loads a tp_btf program against the kernel\'s BTF', (t) => {
+  if (!needsBpf(t)) return;
+  const btf = parseBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')));
+  const target = btf.named('btf_trace_sched_switch', 'typedef');
+  assert.ok(target, 'vmlinux BTF has btf_trace_sched_switch');
+  const program = KernelProgram.load({
+    type: 'tracing', expectedAttachType: AttachType.trace_raw_tp, attachBtfId: target.id, instructions: assemble('r0 = 0\nexit'),
+  });
+  assert.equal(program.info().type, 26);
+  program.close();
+});
+
+test('test-run passes a context in and reads it back out', (t) => {
+  if (!needsBpf(t)) return;
+  // __sk_buff: mark at offset 8, priority at 32; a tc program returns mark and sets priority.
+  const program = KernelProgram.load({
+    type: 'sched_cls',
+    instructions: assemble('r0 = *(u32 *)(r1 + 8)\nr2 = 9\n*(u32 *)(r1 + 32) = r2\nexit'),
+  });
+  try {
+    const ctx = new Uint8Array(192);
+    new DataView(ctx.buffer).setUint32(8, 7, true);
+    const run = program.testRun({ data: new Uint8Array(64), ctx });
+    assert.equal(run.retval, 7);
+    assert.equal(new DataView(run.ctx.buffer, run.ctx.byteOffset).getUint32(32, true), 9);
+  } finally {
+    program.close();
+  }
+});
