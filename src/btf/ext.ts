@@ -55,6 +55,9 @@ export interface LineInfo {
   readonly line: string;
   readonly lineNumber: number;
   readonly column: number;
+  /** Offsets of the two strings in the BTF string section, as the kernel's bpf_line_info wants them. */
+  readonly fileNameOffset: number;
+  readonly lineOffset: number;
 }
 
 /** A CO-RE relocation: an instruction whose immediate or offset depends on the target kernel's types. */
@@ -143,6 +146,8 @@ export function parseBtfExt(bytes: Uint8Array, btf: Btf): BtfExt {
       insnOffset: v.getUint32(at, le),
       fileName: str(v.getUint32(at + 4, le), at + 4),
       line: str(v.getUint32(at + 8, le), at + 8),
+      fileNameOffset: v.getUint32(at + 4, le),
+      lineOffset: v.getUint32(at + 8, le),
       lineNumber: lineCol >>> 10,
       column: lineCol & 0x3ff,
     };

@@ -18,19 +18,30 @@ export class KernelBtf {
   /** @throws {BtfLoadError} with the kernel's BTF log. */
   static load(bytes: Uint8Array): KernelBtf {
     const btf = Buffer.from(bytes);
-    const log = Buffer.alloc(1 << 16);
-    const attr = Buffer.alloc(32);
-    attr.writeBigUInt64LE(addressOf(btf), 0);
-    attr.writeBigUInt64LE(addressOf(log), 8);
-    attr.writeUInt32LE(btf.length, 16);
-    attr.writeUInt32LE(log.length, 20);
-    attr.writeUInt32LE(1, 24);
-    try {
+    // The kernel's BTF log lists every type, so a log is asked for only to explain a refusal.
+    const attempt = (log?: Buffer) => {
+      const attr = Buffer.alloc(32);
+      attr.writeBigUInt64LE(addressOf(btf), 0);
+      attr.writeUInt32LE(btf.length, 16);
+      if (log) {
+        attr.writeBigUInt64LE(addressOf(log), 8);
+        attr.writeUInt32LE(log.length, 20);
+        attr.writeUInt32LE(1, 24);
+      }
       return new KernelBtf(new FileDescriptor(bpf(Cmd.BTF_LOAD, attr, 'BPF_BTF_LOAD')));
+    };
+    try {
+      return attempt();
     } catch (error) {
       if (!(error instanceof SyscallError)) throw error;
-      const end = log.indexOf(0);
-      throw new BtfLoadError(error.code, log.subarray(0, end < 0 ? log.length : end).toString('utf8'));
+      const log = Buffer.alloc(Math.min(1 << 26, Math.max(1 << 16, bytes.length * 64)));
+      try {
+        return attempt(log);
+      } catch (again) {
+        if (!(again instanceof SyscallError)) throw again;
+        const end = log.indexOf(0);
+        throw new BtfLoadError(error.code, log.subarray(0, end < 0 ? log.length : end).toString('utf8'));
+      }
     }
   }
 

@@ -15,15 +15,10 @@ export const Cmd = {
 /** Map types whose values are per CPU (the user sees one value per possible CPU, each rounded up to 8 bytes). */
 export const PERCPU_MAP_TYPES: ReadonlySet<string> = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash']);
 
-/** `enum bpf_attach_type` (the ones tsbpf names). */
-export const AttachType = { trace_raw_tp: 23, trace_fentry: 24, trace_fexit: 25 } as const;
 
-/** `enum bpf_prog_type` (the ones tsbpf loads). */
-export const ProgType = {
-  socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, perf_event: 7,
-  cgroup_skb: 8, raw_tracepoint: 17, tracing: 26,
-} as const;
-export type ProgTypeName = keyof typeof ProgType;
+/** `enum bpf_prog_type` and `enum bpf_attach_type`: one table, shared with the object loader. */
+export { ProgramType as ProgType, AttachType } from '../object/program-types.js';
+export type { ProgramTypeName as ProgTypeName, AttachTypeName } from '../object/program-types.js';
 
 /** `enum bpf_map_type` */
 export const MapType = {

@@ -1,0 +1,9 @@
+/**
+ * object — an ObjectSpec from an ELF object as clang emits it: programs by
+ * section, subprograms linked in, maps, global data, externs, BTF and CO-RE.
+ */
+export * from './program-types.js';
+export * from './spec.js';
+export * from './errors.js';
+export { loadObject } from './load.js';
+export { readBtfMapDefinition, readLegacyMapDefinition, mapTypeName } from './map-definitions.js';
