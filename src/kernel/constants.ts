@@ -9,7 +9,7 @@ export const Cmd = {
   PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, PROG_GET_FD_BY_ID: 13, MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15, BTF_LOAD: 18,
   MAP_LOOKUP_AND_DELETE_ELEM: 21, MAP_LOOKUP_BATCH: 24, MAP_LOOKUP_AND_DELETE_BATCH: 25, MAP_UPDATE_BATCH: 26,
-  MAP_DELETE_BATCH: 27,
+  MAP_DELETE_BATCH: 27, MAP_FREEZE: 22,
 } as const;
 
 /** Map types whose values are per CPU (the user sees one value per possible CPU, each rounded up to 8 bytes). */
@@ -20,13 +20,9 @@ export const PERCPU_MAP_TYPES: ReadonlySet<string> = new Set(['percpu_hash', 'pe
 export { ProgramType as ProgType, AttachType } from '../object/program-types.js';
 export type { ProgramTypeName as ProgTypeName, AttachTypeName } from '../object/program-types.js';
 
-/** `enum bpf_map_type` */
-export const MapType = {
-  hash: 1, array: 2, prog_array: 3, perf_event_array: 4, percpu_hash: 5, percpu_array: 6, lru_hash: 9,
-  lru_percpu_hash: 10, lpm_trie: 11, array_of_maps: 12, hash_of_maps: 13, queue: 22, stack: 23, ringbuf: 27,
-  bloom_filter: 30,
-} as const;
-export type MapTypeName = keyof typeof MapType;
+/** `enum bpf_map_type`: one table, shared with the userspace maps. */
+export { MAP_TYPE_IDS as MapType } from '../maps/map.js';
+export type { MapTypeName } from '../maps/map.js';
 
 /** Flags of map_update_elem. */
 export const UpdateFlags = { ANY: 0, NOEXIST: 1, EXIST: 2 } as const;

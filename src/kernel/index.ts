@@ -11,3 +11,6 @@ export type { Permission } from './probe.js';
 export { SyscallError } from './syscall.js';
 export { AttachType, MapType, ProgType, UpdateFlags } from './constants.js';
 export { KernelBtf, BtfLoadError } from './btf.js';
+export { loadCollection, KernelCollection, kernelBtf } from './collection.js';
+export type { LoadCollectionOptions } from './collection.js';
+export { readKernelConfig, kernelVersionCode, kallsymsAddress } from './kconfig.js';

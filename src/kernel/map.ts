@@ -20,6 +20,13 @@ export interface MapSpec {
   readonly maxEntries: number;
   readonly flags?: number;
   readonly name?: string;
+  /** Map-in-map: a map of the kind the slots will hold. */
+  readonly innerMapFd?: number;
+  readonly numaNode?: number;
+  /** bloom_filter: number of hash functions. */
+  readonly mapExtra?: number;
+  /** BTF for the key and value (needed for spin locks, timers and pretty printing). */
+  readonly btf?: { readonly fd: number; readonly keyType: number; readonly valueType: number };
 }
 
 let possible: number | undefined;
@@ -70,6 +77,13 @@ export class KernelMap {
     return new KernelMap(holder, { type, keySize: info.keySize, valueSize: info.valueSize, maxEntries: info.maxEntries, flags: info.flags, name: name ?? info.name });
   }
 
+  /** Makes the map read-only for user space from now on (BPF_MAP_FREEZE), as libbpf does with .rodata. */
+  freeze(): void {
+    const attr = Buffer.alloc(4);
+    attr.writeUInt32LE(this.fd.value, 0);
+    call(Cmd.MAP_FREEZE, attr, this.name, 'freeze');
+  }
+
   /** Pins the map in bpffs at `path`; it outlives this process until the path is removed. */
   pin(path: string): void {
     pin(this.fd, path);
@@ -100,7 +114,15 @@ export class KernelMap {
     attr.writeUInt32LE(spec.valueSize, 8);
     attr.writeUInt32LE(spec.maxEntries, 12);
     attr.writeUInt32LE(spec.flags ?? 0, 16);
+    attr.writeUInt32LE(spec.innerMapFd ?? 0, 20);
+    attr.writeUInt32LE(spec.numaNode ?? 0, 24);
     Buffer.from((spec.name ?? '').slice(0, 15), 'latin1').copy(attr, 28);
+    if (spec.btf) {
+      attr.writeUInt32LE(spec.btf.fd, 48);
+      attr.writeUInt32LE(spec.btf.keyType, 52);
+      attr.writeUInt32LE(spec.btf.valueType, 56);
+    }
+    attr.writeBigUInt64LE(BigInt(spec.mapExtra ?? 0), 64);
     const name = spec.name ?? spec.type;
     return new KernelMap(new FileDescriptor(call(Cmd.MAP_CREATE, attr, name, 'create')), spec);
   }

@@ -45,6 +45,10 @@ export interface LoadOptions {
   readonly logSize?: number;
   readonly expectedAttachType?: number;
   readonly attachBtfId?: number;
+  /** prog_flags: BPF_F_SLEEPABLE (1 << 4) and friends. */
+  readonly flags?: number;
+  /** kern_version: only old kernels check it, for kprobes. */
+  readonly kernelVersion?: number;
   /** The program's BTF, for func_info and line_info. */
   readonly btf?: KernelBtf;
   /** One record per function: its first instruction (slot) and its BTF FUNC type id. */
@@ -76,12 +80,12 @@ const MAX_LOG = 1 << 30;
 function infoRecords(options: LoadOptions): { func: Buffer; line: Buffer } {
   const func = Buffer.alloc(8 * (options.funcInfo?.length ?? 0));
   options.funcInfo?.forEach((f, i) => {
-    func.writeUInt32LE(f.insn * 8, i * 8);
+    func.writeUInt32LE(f.insn, i * 8);
     func.writeUInt32LE(f.typeId, i * 8 + 4);
   });
   const line = Buffer.alloc(16 * (options.lineInfo?.length ?? 0));
   options.lineInfo?.forEach((l, i) => {
-    line.writeUInt32LE(l.insn * 8, i * 16);
+    line.writeUInt32LE(l.insn, i * 16);
     line.writeUInt32LE(l.fileName, i * 16 + 4);
     line.writeUInt32LE(l.lineText, i * 16 + 8);
     line.writeUInt32LE(((l.line << 10) | (l.column & 0x3ff)) >>> 0, i * 16 + 12);
@@ -98,6 +102,8 @@ function loadAttr(options: LoadOptions, insns: Buffer, license: Buffer, log: Buf
   attr.writeUInt32LE(logLevel, 24);
   attr.writeUInt32LE(logLevel ? log.length : 0, 28);
   attr.writeBigUInt64LE(logLevel ? addressOf(log) : 0n, 32);
+  attr.writeUInt32LE(options.kernelVersion ?? 0, 40);
+  attr.writeUInt32LE(options.flags ?? 0, 44);
   Buffer.from((options.name ?? '').slice(0, 15), 'latin1').copy(attr, 48);
   attr.writeUInt32LE(options.expectedAttachType ?? 0, 68);
   attr.writeUInt32LE(options.attachBtfId ?? 0, 108);
