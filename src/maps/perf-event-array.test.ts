@@ -45,9 +45,12 @@ test('output without a reader is ENOENT; bad flags, indexes and sizes are refuse
   assert.equal(map.output(0, 2, src, 8), -Errno.EOPNOTSUPP, "another CPU's event");
   assert.equal(map.output(2, 2, src, 8), 0);
   assert.equal(map.output(0, 0, src, 65536), -Errno.E2BIG, 'a record perf cannot size');
+  assert.equal(map.output(0, 0, src, 65517), -Errno.E2BIG, 'header.size is a u16');
+  assert.equal(map.output(0, 0, src, 65516), -Errno.ENOSPC, 'the largest sample perf can size, lost in a one-page ring');
+  assert.equal(map.output(0, 0, src, 1n << 40n), -Errno.E2BIG);
   assert.equal(map.output(0, 0, 16, 8), -Errno.EFAULT);
   assert.throws(() => map.output(4, 0, src, 8), RangeError, 'a CPU that does not exist');
-  assert.equal(reader.lost(0), 0);
+  assert.equal(reader.lost(0), 1);
   assert.throws(() => map.openReader({ pageCount: 3 }), MapOperationError);
 });
 

@@ -327,7 +327,7 @@ export class PerfEventArray implements BpfMap {
    * -ENOENT (no event at the index), -EOPNOTSUPP (the event is another CPU's),
    * -ENOSPC (ring full; the sample is counted as lost), -EFAULT (bad data).
    */
-  output(cpu: number, flags: number | bigint, dataAddress: number, size: number): number {
+  output(cpu: number, flags: number | bigint, dataAddress: number, requested: number | bigint): number {
     this.#checkLive();
     if (!Number.isInteger(cpu) || cpu < 0 || cpu >= this.cpus) throw new RangeError(`cpu ${cpu} is not one of ${this.cpus}`);
     const f = BigInt.asUintN(64, BigInt(flags));
@@ -338,7 +338,10 @@ export class PerfEventArray implements BpfMap {
     const buffer = this.#entries.get(Number(index));
     if (buffer === undefined) return -Errno.ENOENT;
     if (buffer.cpu !== cpu) return -Errno.EOPNOTSUPP;
-    if (!Number.isInteger(size) || size < 0) return -Errno.EINVAL;
+    if (typeof requested === 'number' && (!Number.isInteger(requested) || requested < 0)) return -Errno.EINVAL;
+    const wide = BigInt.asUintN(64, BigInt(requested));
+    if (wide > BigInt(MAX_RECORD_SIZE)) return -Errno.E2BIG;
+    const size = Number(wide);
     if (size > 0 && this.space.regionAt(dataAddress, size) === undefined) return -Errno.EFAULT;
     // The kernel would truncate header.size (a u16) and corrupt the stream; refusing is the honest equivalent.
     if (HEADER_SIZE + ((size + 4 + 7) & ~7) > MAX_RECORD_SIZE) return -Errno.E2BIG;

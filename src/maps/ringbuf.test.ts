@@ -166,6 +166,12 @@ test('submitting anything but a live reservation throws', () => {
   const other = new RingBuffer(spec(4096, { name: 'other' }), { space });
   const q = other.reserve(8, 0);
   assert.throws(() => rb.submit(q, 0), RingBufferSampleError, 'a sample of another ring');
+  assert.equal(RingBuffer.fromSample(space, q), other, 'found from pg_off, as the kernel does');
+  const r = rb.reserve(5000 % 4000, 0);
+  assert.equal(RingBuffer.fromSample(space, r), rb);
+  assert.throws(() => RingBuffer.fromSample(space, space.allocate(64, { kind: 'stack' }).start + 8), RingBufferSampleError);
+  assert.equal(rb.reserve(1n << 40n, 0), 0, 'a u64 size beyond a record');
+  assert.equal(rb.output(rb.dataAddress, 1n << 40n, 0), -Errno.EAGAIN);
 });
 
 test('a record that wraps is contiguous for the program and the consumer, and lands at the ring start', () => {

@@ -75,6 +75,9 @@ function recordLength(len: number): number {
   return (((len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT)) >>> 0) + BPF_RINGBUF_HDR_SZ + 7) & ~7;
 }
 
+/** Live ring buffers of each address space by base address, for `RingBuffer.fromSample`. */
+const registry = new WeakMap<AddressSpace, Map<number, RingBuffer>>();
+
 export class RingBuffer implements BpfMap {
   readonly name: string;
   readonly spec: MapSpec;
@@ -106,6 +109,27 @@ export class RingBuffer implements BpfMap {
     this.#region = ctx.space.allocate(META_PAGES * PAGE_SIZE + 2 * size, {
       kind: 'ringbuf', name: this.name, align: PAGE_SIZE,
     });
+    let rings = registry.get(ctx.space);
+    if (rings === undefined) registry.set(ctx.space, rings = new Map());
+    rings.set(this.#region.start, this);
+  }
+
+  /**
+   * The ring a sample belongs to, found as the kernel's submit/discard find
+   * it: from the header's pg_off back to the map's first page. For helpers,
+   * which get a bare sample pointer.
+   * @throws {RingBufferSampleError} when no ring buffer of `space` is there.
+   */
+  static fromSample(space: AddressSpace, sampleAddress: number): RingBuffer {
+    const hdr = sampleAddress - BPF_RINGBUF_HDR_SZ;
+    const rings = registry.get(space);
+    if (rings !== undefined && Number.isInteger(hdr) && space.regionAt(hdr, BPF_RINGBUF_HDR_SZ)?.kind === 'ringbuf') {
+      const pgOff = space.view.getUint32(hdr + 4, true);
+      const base = hdr - (hdr % PAGE_SIZE) - pgOff * PAGE_SIZE;
+      const rb = rings.get(base);
+      if (rb !== undefined) return rb;
+    }
+    throw new RingBufferSampleError('?', sampleAddress, 'is not in any ring buffer');
   }
 
   /** Address of the map's first page; pg_off counts pages from here. */
@@ -137,10 +161,12 @@ export class RingBuffer implements BpfMap {
    * bpf_ringbuf_reserve: the address of `size` writable bytes, or 0 when the
    * flags are non-zero or the ring has no room (counted in `dropped`).
    */
-  reserve(size: number, flags: number | bigint): number {
+  reserve(requested: number | bigint, flags: number | bigint): number {
     this.#checkLive();
     if (BigInt(flags) !== 0n) return 0;
-    if (!Number.isInteger(size) || size < 0) return 0;
+    if (typeof requested === 'number' && (!Number.isInteger(requested) || requested < 0)) return 0;
+    const wide = BigInt.asUintN(64, BigInt(requested));
+    const size = wide > BigInt(MAX_RECORD_SIZE) ? Infinity : Number(wide);
     const mask = this.#size - 1;
     const len = (size + BPF_RINGBUF_HDR_SZ + 7) & ~7;
     if (size > MAX_RECORD_SIZE || len > this.#size) {
@@ -191,10 +217,16 @@ export class RingBuffer implements BpfMap {
   }
 
   /** bpf_ringbuf_output: copies `size` bytes at `dataAddress` into a new record; 0, -EINVAL or -EAGAIN. */
-  output(dataAddress: number, size: number, flags: number | bigint): number {
+  output(dataAddress: number, requested: number | bigint, flags: number | bigint): number {
     this.#checkLive();
     const f = BigInt(flags);
     if ((f & ~BigInt(RingbufFlag.NO_WAKEUP | RingbufFlag.FORCE_WAKEUP)) !== 0n) return -Errno.EINVAL;
+    const wide = BigInt.asUintN(64, BigInt(requested));
+    if (wide > BigInt(MAX_RECORD_SIZE)) {
+      this.dropped++;
+      return -Errno.EAGAIN;
+    }
+    const size = Number(wide);
     if (size > 0 && this.space.regionAt(dataAddress, size) === undefined) return -Errno.EFAULT;
     const sample = this.reserve(size, 0);
     if (sample === 0) return -Errno.EAGAIN;
@@ -374,6 +406,7 @@ export class RingBuffer implements BpfMap {
     if (this.#freed) return;
     this.#freed = true;
     this.space.release(this.#region);
+    registry.get(this.space)?.delete(this.#region.start);
     this.#wake();
   }
 }
