@@ -129,6 +129,9 @@ function kernelName(name: string): string {
 }
 
 function createMap(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectionOptions, created: Map<string, KernelMap>): KernelMap {
+  if (m.pinning === 'other') {
+    throw new ObjectError('BAD_MAP_DEFINITION', `pinning ${m.pinningValue} is neither LIBBPF_PIN_NONE (0) nor LIBBPF_PIN_BY_NAME (1); another loader's convention`, { map: m.name });
+  }
   if (m.pinning === 'by-name') {
     const path = join(options.pinPath ?? BPFFS, m.name);
     if (existsSync(path)) return KernelMap.openPinned(path);

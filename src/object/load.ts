@@ -254,7 +254,7 @@ function readDataMaps(elf: ElfFile, btf: Btf | undefined, symbols: readonly Symb
       maxEntries: 1,
       flags: MapFlags.MMAPABLE | (readOnly ? MapFlags.RDONLY_PROG : 0),
       pinning: 'none',
-      data: s.type === SHT_NOBITS ? new Uint8Array(s.size) : s.data.slice(),
+      data: s.type === SHT_NOBITS ? new Uint8Array(s.size) : new Uint8Array(s.data),
       origin: 'data',
       section: s.name,
       readOnly,

@@ -87,8 +87,8 @@ export function readBtfMapDefinition(btf: Btf, name: string, typeId: number, inn
   if (valuesAreMaps && type !== 'array_of_maps' && type !== 'hash_of_maps') {
     throw new ObjectError('BAD_MAP_DEFINITION', `values of maps only belong in array_of_maps or hash_of_maps, not ${type}`, where);
   }
-  const pinning = fields.pinning ?? 0;
-  if (pinning > 1) throw new ObjectError('BAD_MAP_DEFINITION', `pinning ${pinning} is not LIBBPF_PIN_NONE (0) or LIBBPF_PIN_BY_NAME (1)`, where);
+  const pinningValue = fields.pinning ?? 0;
+  const pinning: Pinning = pinningValue === 0 ? 'none' : pinningValue === 1 ? 'by-name' : 'other';
   const spec: Omit<ObjectMapSpec, 'initialSlots'> = {
     name,
     type,
@@ -98,7 +98,8 @@ export function readBtfMapDefinition(btf: Btf, name: string, typeId: number, inn
     flags: fields.map_flags ?? 0,
     ...(fields.numa_node !== undefined ? { numaNode: fields.numa_node } : {}),
     ...(fields.map_extra !== undefined ? { mapExtra: fields.map_extra } : {}),
-    pinning: (pinning === 1 ? 'by-name' : 'none') as Pinning,
+    pinning,
+    ...(pinning === 'other' ? { pinningValue } : {}),
     ...(keyType !== undefined ? { keyType } : {}),
     ...(valueType !== undefined ? { valueType } : {}),
     ...(innerMap ? { innerMap } : {}),
@@ -108,9 +109,14 @@ export function readBtfMapDefinition(btf: Btf, name: string, typeId: number, inn
   return { spec, ...(valuesOffset !== undefined ? { valuesOffset } : {}) };
 }
 
-/** `__uint(name, N)` is `int (*name)[N]`: N is the array's length. */
+/** `__uint(name, N)` is `int (*name)[N]`: N is the array's length; `__ulong(name, N)` is an enum whose one value is N. */
 function uintMember(btf: Btf, typeId: number, map: string, member: string): number {
   const ptr = btf.resolve(typeId);
+  if ((ptr.kind === 'enum' || ptr.kind === 'enum64') && ptr.values.length === 1) {
+    const value = ptr.values[0]!.value;
+    if (value < 0n || value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ObjectError('BAD_MAP_DEFINITION', `member ${member} = ${value} is out of range`, { map, section: '.maps' });
+    return Number(value);
+  }
   const array = ptr.kind === 'ptr' ? btf.resolve(ptr.type) : undefined;
   if (!array || array.kind !== 'array') {
     throw new ObjectError('BAD_MAP_DEFINITION', `member ${member} must be declared with __uint(${member}, N)`, { map, section: '.maps' });

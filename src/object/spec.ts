@@ -8,8 +8,11 @@ import type { Instruction } from '../isa/index.js';
 import type { MapTypeName } from '../maps/map.js';
 import type { AttachTypeName, ProgramTypeName, SectionKind } from './program-types.js';
 
-/** How a map is pinned (`LIBBPF_PIN_*`). */
-export type Pinning = 'none' | 'by-name';
+/**
+ * How a map is pinned: `LIBBPF_PIN_NONE`, `LIBBPF_PIN_BY_NAME`, or a value
+ * other loaders define (iproute2's PIN_GLOBAL_NS, Cilium's own), kept in `pinningValue`.
+ */
+export type Pinning = 'none' | 'by-name' | 'other';
 
 export interface ObjectMapSpec {
   readonly name: string;
@@ -21,6 +24,7 @@ export interface ObjectMapSpec {
   readonly numaNode?: number;
   readonly mapExtra?: number;
   readonly pinning: Pinning;
+  readonly pinningValue?: number;
   /** BTF ids of the key and value types in the object's BTF, when declared with `__type`. */
   readonly keyType?: number;
   readonly valueType?: number;
