@@ -1,8 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { fixture } from '../object/testdata.js';
-import { ObjectError } from '../object/index.js';
+import { ObjectError, loadObject } from '../object/index.js';
 import { KernelMap, NotPermittedError, VerifierError, bpfPermission, kernelVersionCode, loadCollection } from './index.js';
 
 function needsBpf(t: TestContext): boolean {
@@ -123,4 +124,28 @@ test('a non-weak kconfig extern the kernel lacks is an ObjectError naming it', (
   withPinDir((pinPath) => {
     assert.throws(() => loadCollection(renamed, { pinPath }), (e: unknown) => e instanceof ObjectError && /CONFIG_TSBPF_NOT_A_THING/.test(e.message));
   });
+});
+
+test('every sample object libbpf loads into this kernel, tsbpf loads too (struct_ops aside)', (t) => {
+  if (!needsBpf(t)) return;
+  const root = fileURLToPath(new URL('../../../shared/ebpf-samples/', import.meta.url));
+  const { objects: results } = JSON.parse(readFileSync(`${root}kernel-results.json`, 'utf8')) as { objects: Record<string, { bpftool_loadall?: { verdict: string } }> };
+  const failures: string[] = [];
+  let loaded = 0;
+  for (const [path, verdict] of Object.entries(results)) {
+    if (verdict.bpftool_loadall?.verdict !== 'accepted') continue;
+    const spec = loadObject(readFileSync(`${root}${path}`));
+    // struct_ops maps need the kernel's struct_ops value types, which tsbpf does not build yet.
+    if (spec.maps.some((m) => m.type === 'struct_ops') || spec.programs.some((p) => p.type === 'struct_ops')) continue;
+    withPinDir((pinPath) => {
+      try {
+        loadCollection(spec, { pinPath }).close();
+        loaded++;
+      } catch (e) {
+        failures.push(`${path}: ${(e as Error).message.split('\n').slice(-3).join(' ')}`);
+      }
+    });
+  }
+  assert.deepEqual(failures, []);
+  assert.ok(loaded >= 55, `${loaded} objects loaded`);
 });

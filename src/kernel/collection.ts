@@ -78,7 +78,7 @@ export function loadCollection(spec: ObjectSpec, options: LoadCollectionOptions 
         btfWarning = (e as Error).message;
       }
     }
-    for (const m of spec.maps) maps.set(m.name, createMap(spec, m, options, maps));
+    for (const m of spec.maps) maps.set(m.name, createMap(spec, m, options, maps, btf));
     const core = new Map<string, CoreResult[]>();
     const wanted = spec.programs.filter((p) => !options.programs || options.programs.includes(p.name));
     for (const program of wanted) {
@@ -128,7 +128,7 @@ function kernelName(name: string): string {
   return name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, 15);
 }
 
-function createMap(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectionOptions, created: Map<string, KernelMap>): KernelMap {
+function createMap(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectionOptions, created: Map<string, KernelMap>, btf: KernelBtf | undefined): KernelMap {
   if (m.pinning === 'other') {
     throw new ObjectError('BAD_MAP_DEFINITION', `pinning ${m.pinningValue} is neither LIBBPF_PIN_NONE (0) nor LIBBPF_PIN_BY_NAME (1); another loader's convention`, { map: m.name });
   }
@@ -139,7 +139,19 @@ function createMap(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectionOp
   let inner: KernelMap | undefined;
   if (m.innerMap) inner = KernelMap.create(mapSpecFor(m.innerMap));
   try {
-    const map = KernelMap.create({ ...mapSpecFor(m), ...(inner ? { innerMapFd: inner.fd.value } : {}) });
+    const base = { ...mapSpecFor(m), ...(inner ? { innerMapFd: inner.fd.value } : {}) };
+    // Key and value types let the kernel check spin locks, timers and storage maps; like libbpf,
+    // retry without them when the kernel refuses the description (older kernels, odd types).
+    let map: KernelMap;
+    if (btf && m.valueType !== undefined) {
+      try {
+        map = KernelMap.create({ ...base, btf: { fd: btf.fd.value, keyType: m.keyType ?? 0, valueType: m.valueType } });
+      } catch {
+        map = KernelMap.create(base);
+      }
+    } else {
+      map = KernelMap.create(base);
+    }
     if (m.data) map.update(u32(0), m.data);
     if (m.origin === 'kconfig') map.update(u32(0), kconfigValue(spec, m, options));
     if (m.readOnly) map.freeze();
@@ -176,7 +188,7 @@ function kconfigValue(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectio
   for (const ext of spec.externs) {
     if (ext.kind !== 'kconfig') continue;
     let value: bigint | number | boolean | string | undefined = options.kconfig?.[ext.name];
-    if (value === undefined && ext.name === 'LINUX_KERNEL_VERSION') value = kernelVersionCode();
+    if (value === undefined) value = libbpfKconfig(ext.name);
     if (value === undefined) {
       const raw = config.get(ext.name);
       if (raw !== undefined) value = raw === 'y' ? 1 : raw === 'm' ? 2 : raw === 'n' ? 0 : /^-?(0x[0-9a-f]+|\d+)$/i.test(raw) ? BigInt(raw) : raw.replace(/^"|"$/g, '');
@@ -201,6 +213,21 @@ function kconfigValue(spec: ObjectSpec, m: ObjectMapSpec, options: LoadCollectio
   }
   return bytes;
 }
+
+/** The externs libbpf itself defines, beyond CONFIG_* (its `LINUX_*` names). */
+function libbpfKconfig(name: string): number | undefined {
+  switch (name) {
+    case 'LINUX_KERNEL_VERSION': return kernelVersionCode();
+    // Syscalls go through pt_regs wrappers (__x64_sys_*) on x86-64 and arm64 since 4.17.
+    case 'LINUX_HAS_SYSCALL_WRAPPER': return kallsymsAddress(`${process.arch === 'arm64' ? '__arm64' : '__x64'}_sys_bpf`) !== undefined ? 1 : 0;
+    // bpf_get_attach_cookie arrived in 5.15.
+    case 'LINUX_HAS_BPF_COOKIE': return kernelVersionCode() >= (5 << 16) + (15 << 8) ? 1 : 0;
+    default: return undefined;
+  }
+}
+
+/** libbpf's helper id for a call to a weak kfunc the kernel lacks: refused by the verifier only if reached. */
+const POISON_KFUNC_BASE = 2002000000;
 
 /** A program's instructions for this kernel: CO-RE applied, map fds and kernel symbols in place. */
 function prepare(spec: ObjectSpec, program: ProgramSpec, maps: ReadonlyMap<string, KernelMap>, options: LoadCollectionOptions): { instructions: Instruction[]; results: CoreResult[] } {
@@ -227,18 +254,28 @@ function prepare(spec: ObjectSpec, program: ProgramSpec, maps: ReadonlyMap<strin
       }
       case 'kfunc': {
         const id = (options.vmlinux ?? kernelBtf()).all(ref.name, 'func')[0]?.id;
+        if (id === undefined && isWeak(spec, ref.name)) {
+          instructions[at] = make(insn.opcode, 0, 0, 0, POISON_KFUNC_BASE + spec.externs.findIndex((e) => e.name === ref.name));
+          break;
+        }
         if (id === undefined) throw new ObjectError('UNRESOLVED_EXTERN', `kfunc ${ref.name} is not in the kernel's BTF`, where);
         instructions[at] = make(insn.opcode, insn.dst, insn.src, 0, id);
         break;
       }
       case 'ksym': {
         let value: bigint;
+        const weak = isWeak(spec, ref.name);
         if (ref.typed) {
           const id = (options.vmlinux ?? kernelBtf()).all(ref.name, 'var')[0]?.id;
+          if (id === undefined && weak) {
+            // A missing weak ksym reads as NULL (a plain 0 constant), as libbpf makes it.
+            [instructions[at], instructions[at + 1]] = makeLddw(insn.dst, 0n);
+            break;
+          }
           if (id === undefined) throw new ObjectError('UNRESOLVED_EXTERN', `ksym ${ref.name} is not a variable in the kernel's BTF`, where);
           value = BigInt(id);
         } else {
-          const address = kallsymsAddress(ref.name);
+          const address = kallsymsAddress(ref.name) ?? (weak ? 0n : undefined);
           if (address === undefined) throw new ObjectError('UNRESOLVED_EXTERN', `ksym ${ref.name} is not in /proc/kallsyms`, where);
           value = address;
         }
@@ -250,6 +287,10 @@ function prepare(spec: ObjectSpec, program: ProgramSpec, maps: ReadonlyMap<strin
     }
   }
   return { instructions, results };
+}
+
+function isWeak(spec: ObjectSpec, name: string): boolean {
+  return spec.externs.some((e) => e.name === name && e.weak);
 }
 
 /** BTF id of what a tracing, LSM or iterator program attaches to, as the kernel wants it at load. */

@@ -11,6 +11,11 @@ export interface BtfLayout {
   readonly sectionSizes: ReadonlyMap<string, number>;
   /** Offset of each variable in its section, by section and name. */
   readonly offsets: ReadonlyMap<string, ReadonlyMap<string, number>>;
+  /**
+   * Global functions with hidden visibility: libbpf marks them static so the
+   * kernel verifies them in their caller's context, as it does static ones.
+   */
+  readonly hiddenFunctions: ReadonlySet<string>;
 }
 
 const KIND = { INT: 1, STRUCT: 4, FUNC: 12, FUNC_PROTO: 13, VAR: 14, DATASEC: 15 } as const;
@@ -73,7 +78,9 @@ export function fixupBtf(raw: Uint8Array, layout: BtfLayout): Uint8Array {
     const info = v.getUint32(p + 4, le);
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
-    if (kind === KIND.FUNC && vlen > 1) {
+    if (kind === KIND.FUNC && vlen === 1 && layout.hiddenFunctions.has(name(v.getUint32(p, le)))) {
+      v.setUint32(p + 4, (info & ~0xffff) | LINKAGE_STATIC, le);
+    } else if (kind === KIND.FUNC && vlen > 1) {
       // Extern functions (kfuncs) are declarations the kernel does not accept in program BTF,
       // and their prototypes may have unnamed parameters, which it refuses in a FUNC's.
       v.setUint32(p + 4, (info & ~0xffff) | LINKAGE_STATIC, le);

@@ -5,7 +5,7 @@
  * the global-data sections, externs from `.kconfig` and `.ksyms`.
  */
 import { loadBtf, type Btf, type BtfExt, type DatasecType } from '../btf/index.js';
-import { BpfRelocation, SectionIndex, SymbolBinding, SymbolType, parseElf, type ElfFile, type Section, type Symbol } from '../elf/index.js';
+import { BpfRelocation, SectionIndex, SymbolBinding, SymbolType, SymbolVisibility, parseElf, type ElfFile, type Section, type Symbol } from '../elf/index.js';
 import { CallSrc, PseudoSrc, checkJumps, decodeProgram, make, makeLddw, type Instruction } from '../isa/index.js';
 import { MapFlags } from '../maps/map.js';
 import { fixupBtf, type BtfLayout } from './btf-fixup.js';
@@ -134,7 +134,10 @@ function btfLayout(elf: ElfFile, symbols: readonly Symbol[], maps: readonly Obje
     sectionSizes.set('.kconfig', kconfig.valueSize);
     offsets.set('.kconfig', new Map(externs.filter((e) => e.kind === 'kconfig').map((e) => [e.name, e.offset!])));
   }
-  return { sectionSizes, offsets };
+  const hiddenFunctions = new Set(symbols
+    .filter((s) => s.type === SymbolType.FUNC && s.binding !== SymbolBinding.LOCAL && (s.visibility === SymbolVisibility.HIDDEN || s.visibility === SymbolVisibility.INTERNAL))
+    .map((s) => s.name));
+  return { sectionSizes, offsets, hiddenFunctions };
 }
 
 function cString(bytes: Uint8Array | undefined): string | undefined {
@@ -246,7 +249,10 @@ function readDataMaps(elf: ElfFile, btf: Btf | undefined, symbols: readonly Symb
   for (const s of elf.sections) {
     if (!isDataSection(s) || s.size === 0) continue;
     const readOnly = s.name.startsWith('.rodata');
+    const datasec = btf?.named(s.name, 'datasec') as DatasecType | undefined;
     maps.push({
+      // libbpf describes a global-data map's value by its section's DATASEC, which lets the kernel check spin locks in it.
+      ...(datasec ? { valueType: datasec.id } : {}),
       name: s.name,
       type: 'array',
       keySize: 4,
@@ -260,7 +266,6 @@ function readDataMaps(elf: ElfFile, btf: Btf | undefined, symbols: readonly Symb
       readOnly,
     });
     bySection.set(s.index, s.name);
-    const datasec = btf?.named(s.name, 'datasec') as DatasecType | undefined;
     const typeOf = new Map(datasec?.vars.map((v) => [btf!.type(v.type).name, (btf!.type(v.type) as { type: number }).type]) ?? []);
     for (const sym of symbols) {
       if (sym.sectionIndex !== s.index || sym.type !== SymbolType.OBJECT || !sym.name) continue;
