@@ -11,7 +11,8 @@ interface Entry {
 /** Every command, by name. Modules load lazily. */
 const COMMANDS: Record<string, Entry> = {
   asm: { summary: 'assemble a source file to raw bytecode', load: async () => (await import('./asm.js')).asmCommand },
-  disasm: { summary: 'disassemble raw bytecode or assembly', load: async () => (await import('./disasm.js')).disasmCommand },
+  disasm: { summary: 'disassemble raw bytecode, assembly or an ELF object', load: async () => (await import('./disasm.js')).disasmCommand },
+  inspect: { summary: 'list the programs, maps, globals and CO-RE relocations of an ELF object', load: async () => (await import('./inspect.js')).inspectCommand },
   run: { summary: 'run a program in the interpreter and print r0', load: async () => (await import('./run.js')).runCommand },
   conformance: { summary: 'run every .data file of a conformance directory', load: async () => (await import('./conformance.js')).conformanceCommand },
   btf: { summary: 'dump BTF as a C header or as text', load: async () => (await import('./btf.js')).btfCommand },

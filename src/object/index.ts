@@ -9,3 +9,5 @@ export { loadObject } from './load.js';
 export { readBtfMapDefinition, readLegacyMapDefinition, mapTypeName } from './map-definitions.js';
 export { applyCoreRelocations, resolveCoreRelocation, essentialName, CORE_POISON_HELPER } from './core.js';
 export type { CoreResult } from './core.js';
+export { summarizeObject, formatSummary, disassembleObject } from './report.js';
+export type { ObjectSummary, ListingOptions } from './report.js';
