@@ -27,7 +27,7 @@ function withPinDir<T>(fn: (dir: string) => T): T {
 test('the fixture objects load into Linux exactly when they should', (t) => {
   if (!needsBpf(t)) return;
   // The kernel's own verdicts (bpftool prog loadall), recorded in src/object/testdata/README.md.
-  const verdicts: [string, 'loads' | typeof NotPermittedError | typeof VerifierError][] = [
+  const verdicts: [string, 'loads' | typeof NotPermittedError | typeof VerifierError | typeof ObjectError][] = [
     ['core.bpf.o', 'loads'],
     ['cpuv4.bpf.o', 'loads'],
     ['globals.bpf.o', 'loads'],
@@ -35,6 +35,7 @@ test('the fixture objects load into Linux exactly when they should', (t) => {
     ['maps.bpf.o', 'loads'],
     ['sections.bpf.o', NotPermittedError], // fentry/fexit/lsm are refused with EPERM here
     ['ksym-percpu.bpf.o', VerifierError], // no address for `runqueues` without CONFIG_KALLSYMS_ALL
+    ['core-unguarded.bpf.o', ObjectError], // the verifier reaches a poisoned CO-RE access
   ];
   for (const [name, verdict] of verdicts) {
     withPinDir((pinPath) => {
@@ -148,4 +149,17 @@ test('every sample object libbpf loads into this kernel, tsbpf loads too (struct
   }
   assert.deepEqual(failures, []);
   assert.ok(loaded >= 55, `${loaded} objects loaded`);
+});
+
+test('an unguarded CO-RE access the kernel lacks is explained by its relocation, not as an unknown call', (t) => {
+  if (!needsBpf(t)) return;
+  withPinDir((pinPath) => {
+    assert.throws(() => loadCollection(fixture('core-unguarded.bpf.o'), { pinPath }), (e: unknown) => {
+      assert.ok(e instanceof ObjectError, String(e));
+      assert.equal(e.code, 'CORE_RELOCATION');
+      assert.equal(e.location.program, 'read_old_state');
+      assert.match(e.message, /field_byte_offset of struct task_struct___old\.state: no candidate fits: struct task_struct \[\d+\] has no member state/);
+      return true;
+    });
+  });
 });

@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { parseBtf, type Btf } from '../btf/index.js';
 import { makeLddw, make, type Instruction } from '../isa/index.js';
 import {
-  AttachType, ObjectError, applyCoreRelocations, type CoreResult, type ObjectMapSpec, type ObjectSpec, type ProgramSpec,
+  AttachType, CORE_POISON_HELPER, ObjectError, applyCoreRelocations, type CoreResult, type ObjectMapSpec, type ObjectSpec, type ProgramSpec,
 } from '../object/index.js';
 import { KernelBtf } from './btf.js';
 import { readKernelConfig, kernelVersionCode, kallsymsAddress } from './kconfig.js';
 import { KernelMap, possibleCpus } from './map.js';
 import { BPFFS, ensureBpffs } from './pin.js';
-import { KernelProgram } from './program.js';
+import { KernelProgram, VerifierError } from './program.js';
 
 const BPF_F_SLEEPABLE = 1 << 4;
 
@@ -84,7 +84,7 @@ export function loadCollection(spec: ObjectSpec, options: LoadCollectionOptions 
     for (const program of wanted) {
       const { instructions, results } = prepare(spec, program, maps, options);
       core.set(program.name, results);
-      programs.set(program.name, KernelProgram.load({
+      programs.set(program.name, explainPoison(program.name, results, () => KernelProgram.load({
         type: program.type === 'unspec' ? 'socket_filter' : program.type,
         instructions,
         license: spec.license || 'GPL',
@@ -99,7 +99,7 @@ export function loadCollection(spec: ObjectSpec, options: LoadCollectionOptions 
           funcInfo: program.funcInfo.map((f) => ({ insn: f.index, typeId: f.typeId })),
           lineInfo: program.lineInfo.map((l) => ({ insn: l.index, fileName: l.fileNameOffset, lineText: l.lineOffset, line: l.lineNumber, column: l.column })),
         } : {}),
-      }));
+      })));
     }
     for (const m of spec.maps) {
       if (m.type !== 'prog_array' || !m.initialSlots) continue;
@@ -287,6 +287,25 @@ function prepare(spec: ObjectSpec, program: ProgramSpec, maps: ReadonlyMap<strin
     }
   }
   return { instructions, results };
+}
+
+/**
+ * The verifier reports a reachable poisoned instruction as a call to an unknown
+ * function; say instead which CO-RE relocation failed and why.
+ */
+function explainPoison(program: string, results: readonly CoreResult[], load: () => KernelProgram): KernelProgram {
+  try {
+    return load();
+  } catch (e) {
+    if (!(e instanceof VerifierError)) throw e;
+    const m = new RegExp(`^(\\d+): \\(85\\) call unknown#${CORE_POISON_HELPER}`, 'm').exec(e.log);
+    const failed = m ? results.find((r) => r.relocation.index === Number(m[1]) && r.value === undefined) : undefined;
+    if (!failed) throw e;
+    throw new ObjectError('CORE_RELOCATION',
+      `the verifier reached an instruction whose CO-RE relocation failed: ${failed.relocation.kind} of ${failed.access}: ${failed.reason}. ` +
+      'Guard the access with bpf_core_field_exists() (or a flavored type) so the kernel can prune it.',
+      { program, instruction: failed.relocation.index });
+  }
 }
 
 function isWeak(spec: ObjectSpec, name: string): boolean {

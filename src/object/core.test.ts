@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { parseBtf } from '../btf/index.js';
 import { CallSrc } from '../isa/index.js';
-import { CORE_POISON_HELPER, applyCoreRelocations, essentialName, type CoreResult, type ProgramSpec } from './index.js';
+import { CORE_POISON_HELPER, ObjectError, applyCoreRelocations, essentialName, type CoreResult, type ProgramSpec } from './index.js';
 import { fixture, fixturePath } from './testdata.js';
 
 const VMLINUX = '/sys/kernel/btf/vmlinux';
@@ -101,4 +101,21 @@ test('a failed relocation names the access and the types; exists-kinds read 0 in
   const missing = results.find((r) => r.relocation.kind === 'type_exists' && r.access.includes('tsbpf_not_in_kernel'));
   assert.equal(missing?.value, 0n);
   assert.match(missing!.reason!, /no struct named tsbpf_not_in_kernel/);
+});
+
+test('candidates that disagree are an ambiguity naming each; the own BTF resolves to itself', () => {
+  const spec = fixture('core.bpf.o');
+  // A second parse of the same BTF is a target holding task_struct, task_struct___old and task_struct___new:
+  // `pid` sits at a different offset in each, which libbpf also refuses as ambiguous.
+  const target = parseBtf(spec.btfBytes!);
+  const p = spec.programs.find((x) => x.name === 'core_fields')!;
+  assert.throws(() => applyCoreRelocations(p, spec.btf!, target), (e: unknown) => {
+    assert.ok(e instanceof ObjectError && e.code === 'CORE_RELOCATION');
+    assert.equal(e.location.program, 'core_fields');
+    assert.match(e.message, /field_byte_offset of struct task_struct\.pid is ambiguous: struct task_struct \[\d+\] gives 1264, struct task_struct___old \[\d+\] gives 8/);
+    return true;
+  });
+  const own = applyCoreRelocations(p, spec.btf!, spec.btf!);
+  const pid = own.results.find((r) => r.access === 'struct task_struct.pid')!;
+  assert.equal(pid.value, 1264n);
 });

@@ -213,7 +213,10 @@ export function resolveCoreRelocation(local: Btf, relocation: ProgramCoreRelocat
     throw new ObjectError('CORE_RELOCATION', `${kind} on an anonymous ${localType.kind} (access ${relocation.accessString}); CO-RE needs a named type`, {});
   }
   const name = essentialName(localType.name);
-  const candidates = byEssentialName(target, name).map((id) => target.type(id)).filter((t) => sameKind(localType, t));
+  // Against its own BTF (the userspace target) a program's types are exactly themselves.
+  const candidates = target === local
+    ? [localType]
+    : byEssentialName(target, name).map((id) => target.type(id)).filter((t) => sameKind(localType, t));
   const outcomes: { id: number; value: bigint; fieldSize?: number }[] = [];
   const misses: string[] = [];
   for (const candidate of candidates) {

@@ -6,4 +6,4 @@ import type { ObjectSpec } from './spec.js';
 
 export const fixturePath = (name: string) => fileURLToPath(new URL(`../../src/object/testdata/${name}`, import.meta.url));
 export const fixture = (name: string): ObjectSpec => loadObject(readFileSync(fixturePath(name)));
-export const FIXTURES = ['sections', 'maps', 'legacy-maps', 'globals', 'ksym-percpu', 'core', 'cpuv4'].map((n) => `${n}.bpf.o`);
+export const FIXTURES = ['sections', 'maps', 'legacy-maps', 'globals', 'ksym-percpu', 'core', 'core-unguarded', 'cpuv4'].map((n) => `${n}.bpf.o`);
