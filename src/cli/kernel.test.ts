@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bpfPermission } from '../kernel/index.js';
+import { fixturePath } from '../object/testdata.js';
 import { runCli } from './testing.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tsbpf-kernel-'));
@@ -37,4 +38,25 @@ test('kernel run refuses a bad --type as a usage error', async () => {
   const r = await runCli('kernel', 'run', file('x.s', 'exit\n'), '--type', 'kprobe');
   assert.equal(r.code, 2);
   assert.match(r.err, /--type must be xdp, socket or tc/);
+});
+
+test('kernel load puts an object into Linux and lists what loaded; a refused program fails the load', async (t) => {
+  const p = bpfPermission();
+  if (!p.permitted) return t.skip(p.reason ?? 'bpf(2) not permitted');
+  const pinPath = mkdtempSync('/sys/fs/bpf/tsbpf-cli-');
+  try {
+    const r = await runCli('kernel', 'load', fixturePath('maps.bpf.o'), '--pin-path', pinPath, '--json');
+    assert.equal(r.code, 0, r.err);
+    const json = JSON.parse(r.out) as { programs: { name: string; id: number }[]; maps: { name: string }[] };
+    assert.deepEqual(json.programs.map((x) => x.name).sort(), ['tail_target', 'use_maps']);
+    assert.ok(json.programs.every((x) => x.id > 0));
+    assert.ok(json.maps.some((m) => m.name === 'outer_hash'));
+    const refused = await runCli('kernel', 'load', fixturePath('sections.bpf.o'), '--pin-path', pinPath);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /NotPermittedError: program f(entry|exit)_unlinkat/);
+    const some = await runCli('kernel', 'load', fixturePath('sections.bpf.o'), '--pin-path', pinPath, '--program', 'xdp_pass');
+    assert.match(some.out, /^program xdp_pass: xdp, id \d+$/m);
+  } finally {
+    rmSync(pinPath, { recursive: true, force: true });
+  }
 });
