@@ -3,3 +3,4 @@
  * verifier) and implementation (for the VM).
  */
 export * from './table.js';
+export * from './map-helpers.js';

@@ -1,0 +1,175 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { assemble } from '../asm/index.js';
+import { KernelMap, KernelProgram, bpfPermission } from '../kernel/index.js';
+import { RingBuffer } from '../maps/ringbuf.js';
+import { ContextError, MAX_TAIL_CALLS, Runtime, SK_BUFF } from './index.js';
+
+function kernelAvailable(t: TestContext): boolean {
+  const p = bpfPermission();
+  if (!p.permitted) t.skip(`no kernel comparison: ${p.reason}`);
+  return p.permitted;
+}
+
+/** An Ethernet + IPv4 + UDP packet. */
+function packet(payload = 'hello'): Uint8Array {
+  const bytes = new Uint8Array(14 + 20 + 8 + payload.length);
+  bytes.set([0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0x08, 0x00]);
+  bytes.set([0x45, 0, 0, 20 + 8 + payload.length, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2], 14);
+  bytes.set([0x30, 0x39, 0x00, 0x35, 0, 8 + payload.length, 0, 0], 34);
+  bytes.set(new TextEncoder().encode(payload), 42);
+  return bytes;
+}
+
+// Programs run in both places: the same source, the same packet, the same answers.
+const XDP_PROGRAMS: Record<string, string> = {
+  'reads the packet through data/data_end': `
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto short
+    r0 = *(u8 *)(r2 + 12)
+    r0 <<= 8
+    r5 = *(u8 *)(r2 + 13)
+    r0 |= r5
+    r3 -= r2
+    r3 <<= 16
+    r0 |= r3
+    exit
+  short:
+    r0 = 1
+    exit`,
+  'writes the packet (swaps MAC addresses)': `
+    r2 = *(u32 *)(r1 + 0)
+    r3 = *(u32 *)(r1 + 4)
+    r4 = r2
+    r4 += 14
+    if r4 > r3 goto out
+    r5 = *(u32 *)(r2 + 0)
+    r6 = *(u32 *)(r2 + 6)
+    *(u32 *)(r2 + 0) = r6
+    *(u32 *)(r2 + 6) = r5
+  out:
+    r0 = 3
+    exit`,
+};
+
+for (const [name, source] of Object.entries(XDP_PROGRAMS)) {
+  test(`xdp test-run ${name}: the same retval and packet as Linux`, (t) => {
+    const runtime = new Runtime();
+    const input = packet();
+    const ours = runtime.load(assemble(source), { type: 'xdp' }).testRun({ data: input });
+    if (!kernelAvailable(t)) return;
+    const kernel = KernelProgram.load({ type: 'xdp', instructions: assemble(source) });
+    try {
+      const theirs = kernel.testRun({ data: input });
+      assert.equal(ours.retval, BigInt(theirs.retval));
+      assert.deepEqual(ours.data, new Uint8Array(theirs.data!));
+    } finally {
+      kernel.close();
+    }
+  });
+}
+
+test('socket filter and tc contexts: len, protocol, pkt_type and data as the kernel sets them', (t) => {
+  // Returns len | protocol << 16 — and for tc, whether data points at the Ethernet header.
+  const source = `
+    r0 = *(u32 *)(r1 + ${SK_BUFF.len})
+    r2 = *(u32 *)(r1 + ${SK_BUFF.protocol})
+    r2 <<= 16
+    r0 |= r2
+    r2 = *(u32 *)(r1 + ${SK_BUFF.pkt_type})
+    r2 <<= 32
+    r0 |= r2
+    exit`;
+  const runtime = new Runtime();
+  const input = packet('some payload');
+  for (const type of ['socket_filter', 'sched_cls'] as const) {
+    const ours = runtime.load(assemble(source), { type }).testRun({ data: input });
+    assert.equal(ours.retval & 0xffffn, BigInt(type === 'socket_filter' ? input.length - 14 : input.length), type);
+    if (!kernelAvailable(t)) return;
+    const kernel = KernelProgram.load({ type, instructions: assemble(source) });
+    try {
+      const theirs = kernel.testRun({ data: input });
+      // The kernel's retval is 32 bits; pkt_type is compared through a second program below.
+      assert.equal(ours.retval & 0xffffffffn, BigInt(theirs.retval >>> 0), type);
+    } finally {
+      kernel.close();
+    }
+  }
+});
+
+test('a chain of tail calls stops after 33, as in Linux', (t) => {
+  const programs = 40;
+  // Program i tail-calls slot i + 1 and, when that fails, returns i.
+  const source = (i: number, jumpTable: number) => `
+    r6 = r1
+    r2 = map_fd(${jumpTable}) ll
+    r3 = ${i + 1}
+    call 12
+    r0 = ${i}
+    exit`;
+  const runtime = new Runtime();
+  const table = runtime.createMap({ name: 'jt', type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: programs });
+  const id = runtime.maps.idOf(table);
+  const loaded = Array.from({ length: programs }, (_, i) => runtime.load(assemble(source(i, id)), { type: 'socket_filter' }));
+  loaded.forEach((p, i) => table.update(new Uint8Array(Uint32Array.of(i).buffer), new Uint8Array(Uint32Array.of(p.id).buffer)));
+  const ours = loaded[0]!.testRun({ data: packet() });
+  assert.equal(ours.retval, BigInt(MAX_TAIL_CALLS));
+  if (!kernelAvailable(t)) return;
+  const map = KernelMap.create({ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: programs, name: 'jt' });
+  const kernelPrograms = Array.from({ length: programs }, (_, i) => KernelProgram.load({ type: 'socket_filter', instructions: assemble(source(i, map.fd.value)) }));
+  try {
+    kernelPrograms.forEach((p, i) => map.update(new Uint8Array(Uint32Array.of(i).buffer), new Uint8Array(Uint32Array.of(p.fd.value).buffer)));
+    assert.equal(ours.retval, BigInt(kernelPrograms[0]!.testRun({ data: packet() }).retval));
+  } finally {
+    for (const p of kernelPrograms) p.close();
+    map.close();
+  }
+});
+
+test('a tail call to an empty slot falls through; a missing map is a typed error', () => {
+  const runtime = new Runtime();
+  const table = runtime.createMap({ name: 'jt', type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 });
+  const p = runtime.load(assemble(`r2 = map_fd(${runtime.maps.idOf(table)}) ll\nr3 = 2\ncall 12\nr0 = 7\nexit`));
+  assert.equal(p.testRun({ data: packet() }).retval, 7n);
+  assert.throws(() => table.update(new Uint8Array(4), new Uint8Array(Uint32Array.of(999).buffer)), /EBADF/);
+  assert.throws(() => runtime.maps.get('nope'), /no map named nope \(maps: jt\)/);
+});
+
+test('programs write to a ring buffer; the consumer reads every record', async () => {
+  const runtime = new Runtime();
+  const rb = runtime.createMap({ name: 'events', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 }) as RingBuffer;
+  // Reserve 8 bytes, store the packet length, submit; return what reserve gave (non-zero).
+  const source = `
+    r6 = r1
+    r1 = map_fd(${runtime.maps.idOf(rb)}) ll
+    r2 = 8
+    r3 = 0
+    call 131
+    if r0 == 0 goto out
+    r1 = *(u32 *)(r6 + 0)
+    *(u64 *)(r0 + 0) = r1
+    r1 = r0
+    r2 = 0
+    call 132
+    r0 = 1
+  out:
+    exit`;
+  const p = runtime.load(assemble(source), { type: 'socket_filter' });
+  for (let i = 0; i < 3; i++) assert.equal(p.testRun({ data: packet('x'.repeat(i)) }).retval, 1n);
+  const seen: bigint[] = [];
+  assert.equal(rb.consume((data) => void seen.push(new DataView(data.buffer, data.byteOffset).getBigUint64(0, true))), 3);
+  assert.deepEqual(seen, [28n, 29n, 30n], 'skb->len of a socket filter excludes the Ethernet header');
+});
+
+test('bad contexts are typed errors, as the kernel refuses them', () => {
+  const runtime = new Runtime();
+  const p = runtime.load(assemble('r0 = 0\nexit'), { type: 'socket_filter' });
+  assert.throws(() => p.testRun({ data: new Uint8Array(10) }), ContextError);
+  assert.throws(() => p.testRun({ data: packet(), ctx: Uint8Array.of(1) }), /byte 0, which a test-run may not set/);
+  const raw = runtime.load(assemble('r0 = *(u64 *)(r1 + 8)\nexit'), { type: 'raw_tracepoint' });
+  assert.equal(raw.testRun({ ctx: new Uint8Array(BigUint64Array.of(5n, 42n).buffer) }).retval, 42n);
+  assert.throws(() => raw.testRun({ ctx: new Uint8Array(12) }), /multiple of 8/);
+});

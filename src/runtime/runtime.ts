@@ -1,0 +1,261 @@
+/**
+ * The userspace target: one address space, the maps and programs of a
+ * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
+ */
+import { HelperTable, mapHelpers, type MapHelperEnv } from '../helpers/index.js';
+import { PseudoSrc, type Instruction } from '../isa/index.js';
+import { AddressSpace } from '../memory/index.js';
+import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
+import { PerfEventArray } from '../maps/perf-event-array.js';
+import { RingBuffer } from '../maps/ringbuf.js';
+import { SlotMap, type SlotResolver } from '../maps/slot-maps.js';
+import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
+import { Interpreter } from '../vm/index.js';
+import { buildContext, type XdpFrame } from './context.js';
+import { MapRegistry } from './registry.js';
+
+/** What helpers see while a runtime's program runs. */
+export interface RuntimeEnv extends MapHelperEnv {
+  readonly runtime: Runtime;
+  /** The frame of the XDP program running, for xdp_adjust_head/tail/meta. */
+  readonly xdp?: XdpFrame;
+  ringOfSample(address: number): BpfMap | undefined;
+}
+
+export interface RuntimeOptions {
+  /** Number of "CPUs" (workers): per-CPU maps hold this many values. Default 1. */
+  readonly cpus?: number;
+  /** Back the address space by a SharedArrayBuffer, for worker threads. */
+  readonly shared?: boolean;
+  /** Map types beyond those the runtime builds in (`array`, `hash`, … from src/maps). */
+  readonly mapFactory?: (spec: MapSpec, space: AddressSpace, cpus: number) => BpfMap | undefined;
+}
+
+export interface TestRunOptions {
+  readonly data?: Uint8Array;
+  readonly ctx?: Uint8Array;
+  /** Runs the program this many times (default 1); the result is the last run's. */
+  readonly repeat?: number;
+  /** The worker the program runs as (default 0). */
+  readonly cpu?: number;
+  /** Instruction budget per run (default 1,000,000, like the kernel's complexity limit). */
+  readonly budget?: number;
+}
+
+export interface TestRunResult {
+  readonly retval: bigint;
+  readonly data?: Uint8Array;
+  readonly ctx?: Uint8Array;
+  /** Mean nanoseconds per run. */
+  readonly durationNs: number;
+  /** Instructions executed in the last run by the program that returned (a tail call's caller is not counted). */
+  readonly executed: number;
+}
+
+/** The kernel's MAX_TAIL_CALL_CNT: a chain may make 33 tail calls. */
+export const MAX_TAIL_CALLS = 33;
+
+/** A tail call that succeeded: unwinds the running program so the runtime can start the next. */
+class TailCallSignal {
+  constructor(readonly program: RuntimeProgram) {}
+}
+
+export class TailCallLimitError extends Error {
+  override readonly name = 'TailCallLimitError';
+}
+
+/** A program loaded into a runtime. */
+export class RuntimeProgram {
+  readonly interpreter: Interpreter<RuntimeEnv>;
+  constructor(
+    readonly runtime: Runtime,
+    readonly id: number,
+    readonly name: string,
+    readonly type: ProgramTypeName,
+    readonly instructions: readonly Instruction[],
+    resolve: (insn: Instruction, index: number) => bigint,
+  ) {
+    this.interpreter = new Interpreter<RuntimeEnv>(instructions, { helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve });
+  }
+
+  testRun(options: TestRunOptions = {}): TestRunResult {
+    return this.runtime.testRun(this, options);
+  }
+}
+
+const BUILT_IN: Partial<Record<string, (spec: MapSpec, space: AddressSpace, cpus: number, resolver: SlotResolver, inner?: MapSpec) => BpfMap>> = {
+  ringbuf: (spec, space, cpus) => new RingBuffer(spec, { space, cpus }),
+  perf_event_array: (spec, space, cpus) => new PerfEventArray(spec, { space, cpus }),
+  prog_array: (spec, space, cpus, resolver) => new SlotMap(spec, { space, cpus, resolver }),
+  array_of_maps: (spec, space, cpus, resolver, inner) => new SlotMap(spec, { space, cpus, resolver, ...(inner ? { innerMap: inner } : {}) }),
+  hash_of_maps: (spec, space, cpus, resolver, inner) => new SlotMap(spec, { space, cpus, resolver, ...(inner ? { innerMap: inner } : {}) }),
+};
+
+export class Runtime {
+  readonly space: AddressSpace;
+  readonly cpus: number;
+  readonly maps: MapRegistry;
+  readonly helpers: HelperTable<RuntimeEnv>;
+  readonly #programs = new Map<number, RuntimeProgram>();
+  readonly #factory?: RuntimeOptions['mapFactory'];
+  #nextProgramId = 1;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.space = new AddressSpace({ shared: options.shared ?? false });
+    this.cpus = options.cpus ?? 1;
+    this.maps = new MapRegistry(this.space);
+    this.helpers = new HelperTable<RuntimeEnv>(mapHelpers<RuntimeEnv>());
+    this.#factory = options.mapFactory;
+  }
+
+  /** Creates a map (and, for maps of maps, checks inner maps against `innerMap`). */
+  createMap(spec: MapSpec & { readonly name: string }, innerMap?: MapSpec): BpfMap {
+    const resolver: SlotResolver = {
+      programExists: (id) => this.#programs.has(id),
+      mapAddress: (id) => {
+        const m = this.maps.byId(id);
+        return m ? this.maps.addressOf(m) : 0;
+      },
+      checkInnerMap: (id, template) => {
+        const m = this.maps.byId(id);
+        if (!m) return `no map with id ${id}`;
+        if (!template) return undefined;
+        const s = m.spec;
+        if (s.type !== template.type || s.keySize !== template.keySize || s.valueSize !== template.valueSize || s.maxEntries !== template.maxEntries) {
+          return `map ${m.name} (${s.type} ${s.keySize}/${s.valueSize}/${s.maxEntries}) does not match the inner map definition (${template.type} ${template.keySize}/${template.valueSize}/${template.maxEntries})`;
+        }
+        return undefined;
+      },
+    };
+    const built = BUILT_IN[spec.type]?.(spec, this.space, this.cpus, resolver, innerMap) ?? this.#factory?.(spec, this.space, this.cpus);
+    if (!built) throw new MapSpecError(spec.name, `map type ${spec.type} is not implemented in the userspace runtime`);
+    this.maps.add(built);
+    return built;
+  }
+
+  /** The map helpers and these: hosts add their own with `runtime.helpers.register(…)`. */
+  program(id: number): RuntimeProgram | undefined {
+    return this.#programs.get(id);
+  }
+
+  /**
+   * Loads instructions. Map references are `lddw rX, map_fd(N)` where N is a
+   * map id of this runtime, or come from `references` (an ObjectSpec program).
+   */
+  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references'] } = {}): RuntimeProgram {
+    const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
+    const resolve = (insn: Instruction, index: number): bigint => {
+      const ref = byIndex.get(index);
+      const map = ref && (ref.kind === 'map' || ref.kind === 'map-value') ? this.maps.get(ref.map) : undefined;
+      if (insn.src === PseudoSrc.MAP_FD) return BigInt(this.maps.addressOf(map ?? this.#mapById(insn.imm, index)));
+      if (insn.src === PseudoSrc.MAP_VALUE) {
+        const target = map ?? this.#mapById(insn.imm, index);
+        const offset = ref?.kind === 'map-value' ? ref.offset : Number(BigInt.asUintN(32, (insn.imm64 ?? 0n) >> 32n));
+        return BigInt(this.#valueAddress(target) + offset);
+      }
+      throw new Error(`instruction ${index}: lddw with pseudo source ${insn.src} is not supported by the userspace runtime`);
+    };
+    const id = this.#nextProgramId++;
+    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', instructions, resolve);
+    this.#programs.set(id, program);
+    return program;
+  }
+
+  /**
+   * Loads an object: its maps (global data initialised), then its programs
+   * with CO-RE applied against the object's own BTF (or `targetBtf`).
+   */
+  loadObject(spec: ObjectSpec, options: { targetBtf?: ObjectSpec['btf'] } = {}): { maps: Map<string, BpfMap>; programs: Map<string, RuntimeProgram> } {
+    const maps = new Map<string, BpfMap>();
+    for (const m of spec.maps) {
+      const map = this.createMap({ ...m, name: m.name }, m.innerMap);
+      maps.set(m.name, map);
+      if (m.data) map.update(new Uint8Array(4), m.data);
+    }
+    const programs = new Map<string, RuntimeProgram>();
+    for (const p of spec.programs) {
+      const instructions = p.coreRelocations.length && spec.btf
+        ? applyCoreRelocations(p, spec.btf, options.targetBtf ?? spec.btf).instructions
+        : p.instructions;
+      programs.set(p.name, this.load(instructions, { name: p.name, type: p.type, references: p.references }));
+    }
+    for (const m of spec.maps) {
+      for (const [slot, name] of m.initialSlots ?? []) {
+        const id = m.type === 'prog_array' ? programs.get(name)?.id : this.maps.idOf(maps.get(name)!);
+        if (id !== undefined) maps.get(m.name)!.update(new Uint8Array(Uint32Array.of(slot).buffer), new Uint8Array(Uint32Array.of(id).buffer));
+      }
+    }
+    return { maps, programs };
+  }
+
+  #mapById(id: number, index: number): BpfMap {
+    const map = this.maps.byId(id);
+    if (!map) throw new Error(`instruction ${index}: no map with id ${id} in this runtime`);
+    return map;
+  }
+
+  /** The address of an array map's single value (global data). */
+  #valueAddress(map: BpfMap): number {
+    const key = this.space.allocate(4, { kind: 'map-key', name: 'key 0' });
+    try {
+      const address = map.lookupAddress(key.start, 0);
+      if (!address) throw new Error(`map ${map.name} has no value at key 0 to point into`);
+      return address;
+    } finally {
+      this.space.release(key);
+    }
+  }
+
+  /** Runs a program as BPF_PROG_TEST_RUN does: a context from data/ctx, retval and the packet and ctx back. */
+  testRun(first: RuntimeProgram, options: TestRunOptions = {}): TestRunResult {
+    const repeat = Math.max(1, options.repeat ?? 1);
+    const cpu = options.cpu ?? 0;
+    let last: { retval: bigint; executed: number; out: { data?: Uint8Array; ctx?: Uint8Array } } | undefined;
+    const started = process.hrtime.bigint();
+    for (let run = 0; run < repeat; run++) {
+      const context = buildContext(this.space, first.type, options);
+      try {
+        let program = first;
+        let executed = 0;
+        let tailCalls = 0;
+        const env: RuntimeEnv = {
+          space: this.space, cpu, runtime: this,
+          ...(context.xdp ? { xdp: context.xdp } : {}),
+          mapAt: (address) => this.maps.at(address),
+          ringOfSample: (address) => {
+            for (const m of this.maps) if (m instanceof RingBuffer && address >= m.dataAddress && address < m.dataAddress + 2 * m.size) return m;
+            return undefined;
+          },
+          tailCall: (array, slot) => {
+            const id = (array as SlotMap).idAt?.(slot);
+            const next = id === undefined ? undefined : this.#programs.get(id);
+            if (!next) return false;
+            if (tailCalls >= MAX_TAIL_CALLS) return false;
+            tailCalls++;
+            throw new TailCallSignal(next);
+          },
+        };
+        let retval: bigint;
+        for (;;) {
+          try {
+            const result = program.interpreter.run({
+              registers: context.registers, regions: context.regions, env,
+              regionKinds: ['map-value', 'map-storage', 'ringbuf', 'global'], budget: options.budget ?? 1_000_000,
+            });
+            executed += result.executed;
+            retval = result.r0;
+            break;
+          } catch (e) {
+            if (!(e instanceof TailCallSignal)) throw e;
+            program = e.program;
+          }
+        }
+        last = { retval, executed, out: context.finish() };
+      } finally {
+        context.release();
+      }
+    }
+    const elapsed = Number(process.hrtime.bigint() - started);
+    return { retval: last!.retval, ...last!.out, durationNs: Math.round(elapsed / repeat), executed: last!.executed };
+  }
+}
