@@ -4,3 +4,4 @@
  */
 export * from './table.js';
 export * from './map-helpers.js';
+export * from './packet-helpers.js';

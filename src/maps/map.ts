@@ -56,7 +56,7 @@ export interface MapSpec {
 
 /** Errno values maps use, as the kernel numbers them. */
 export const Errno = {
-  EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22,
+  EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13, EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22,
   ENOSPC: 28, ENOTSUPP: 524, EOPNOTSUPP: 95,
 } as const;
 export type ErrnoName = keyof typeof Errno;

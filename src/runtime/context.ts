@@ -141,7 +141,8 @@ function xdpContext(space: AddressSpace, type: ProgramTypeName, input: ContextIn
     xdp: { frame, ctx },
     finish: () => {
       const view = space.view;
-      const from = view.getUint32(ctx.start + XDP_MD.data, true);
+      // As the kernel's test-run: the data out starts at the metadata.
+      const from = view.getUint32(ctx.start + XDP_MD.data_meta, true);
       const to = view.getUint32(ctx.start + XDP_MD.data_end, true);
       const out = space.bytes.slice(ctx.start, ctx.start + XDP_MD.size);
       // The kernel reports ctx_out with data fields cleared.

@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../asm/index.js';
+import { helperId } from '../isa/index.js';
 import { KernelMap, KernelProgram, bpfPermission } from '../kernel/index.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { ContextError, MAX_TAIL_CALLS, Runtime, SK_BUFF } from './index.js';
@@ -172,4 +173,28 @@ test('bad contexts are typed errors, as the kernel refuses them', () => {
   const raw = runtime.load(assemble('r0 = *(u64 *)(r1 + 8)\nexit'), { type: 'raw_tracepoint' });
   assert.equal(raw.testRun({ ctx: new Uint8Array(BigUint64Array.of(5n, 42n).buffer) }).retval, 42n);
   assert.throws(() => raw.testRun({ ctx: new Uint8Array(12) }), /multiple of 8/);
+});
+
+test('xdp_adjust_head/tail/meta move the frame exactly as Linux does, errors included', (t) => {
+  const cases: [string, number][] = [
+    ['xdp_adjust_head', -14], ['xdp_adjust_head', 14], ['xdp_adjust_head', -300], ['xdp_adjust_head', 40],
+    ['xdp_adjust_tail', -10], ['xdp_adjust_tail', 20], ['xdp_adjust_tail', 4000], ['xdp_adjust_tail', -40],
+    ['xdp_adjust_meta', -8], ['xdp_adjust_meta', -6], ['xdp_adjust_meta', -36], ['xdp_adjust_meta', 4], ['xdp_adjust_meta', -216], ['xdp_adjust_meta', -220],
+  ];
+  const runtime = new Runtime();
+  const kernel = kernelAvailable(t);
+  for (const [helper, delta] of cases) {
+    // Return the helper's result plus 100, so that a negative errno and the packet both show.
+    const source = `r2 = ${delta}\ncall ${helperId(helper)}\nr0 += 100\nexit`;
+    const ours = runtime.load(assemble(source), { type: 'xdp' }).testRun({ data: packet() });
+    if (!kernel) continue;
+    const program = KernelProgram.load({ type: 'xdp', instructions: assemble(source) });
+    try {
+      const theirs = program.testRun({ data: packet() });
+      assert.equal(Number(BigInt.asIntN(32, ours.retval)), theirs.retval | 0, `${helper}(${delta}) result`);
+      assert.deepEqual(ours.data, new Uint8Array(theirs.data!), `${helper}(${delta}) packet`);
+    } finally {
+      program.close();
+    }
+  }
 });

@@ -2,7 +2,7 @@
  * The userspace target: one address space, the maps and programs of a
  * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
  */
-import { HelperTable, mapHelpers, type MapHelperEnv } from '../helpers/index.js';
+import { HelperTable, mapHelpers, packetHelpers, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { PseudoSrc, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
@@ -11,14 +11,12 @@ import { RingBuffer } from '../maps/ringbuf.js';
 import { SlotMap, type SlotResolver } from '../maps/slot-maps.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
 import { Interpreter } from '../vm/index.js';
-import { buildContext, type XdpFrame } from './context.js';
+import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
 
 /** What helpers see while a runtime's program runs. */
-export interface RuntimeEnv extends MapHelperEnv {
+export interface RuntimeEnv extends MapHelperEnv, PacketHelperEnv {
   readonly runtime: Runtime;
-  /** The frame of the XDP program running, for xdp_adjust_head/tail/meta. */
-  readonly xdp?: XdpFrame;
   ringOfSample(address: number): BpfMap | undefined;
 }
 
@@ -104,7 +102,7 @@ export class Runtime {
     this.space = new AddressSpace({ shared: options.shared ?? false });
     this.cpus = options.cpus ?? 1;
     this.maps = new MapRegistry(this.space);
-    this.helpers = new HelperTable<RuntimeEnv>(mapHelpers<RuntimeEnv>());
+    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>()]);
     this.#factory = options.mapFactory;
   }
 
@@ -219,7 +217,7 @@ export class Runtime {
         let executed = 0;
         let tailCalls = 0;
         const env: RuntimeEnv = {
-          space: this.space, cpu, runtime: this,
+          space: this.space, cpu, runtime: this, programType: first.type,
           ...(context.xdp ? { xdp: context.xdp } : {}),
           mapAt: (address) => this.maps.at(address),
           ringOfSample: (address) => {
