@@ -80,3 +80,9 @@ for (const [name, source, code, line, column] of errors) {
     });
   });
 }
+
+test('map references by name, when the caller names its maps', () => {
+  const insns = assemble('r2 = map_fd(counts) ll\nr3 = map_value(counts, 8) ll\nr1 = map_fd(3) ll\nexit', { maps: { counts: 7 } });
+  assert.deepEqual(insns.filter((i) => i.op.kind === 'lddw').map((i) => [i.src, i.imm64]), [[1, 7n], [2, (8n << 32n) | 7n], [1, 3n]]);
+  assert.throws(() => assemble('r2 = map_fd(nope) ll', { maps: { counts: 7 } }), /line 1, column 13: unknown map nope \(maps: counts\)/);
+});

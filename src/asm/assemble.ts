@@ -18,6 +18,8 @@ export interface AssembleOptions {
   readonly syntax?: 'auto' | 'conformance' | 'llvm';
   /** Check that jumps land inside the program (default true); off for fragments. */
   readonly checkJumps?: boolean;
+  /** Map names usable in `map_fd(NAME)` / `map_value(NAME, off)`, with the number each stands for. */
+  readonly maps?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
 }
 
 /** A draft with the place it came from (for builders: the item's position). */
@@ -47,6 +49,7 @@ function stripComment(text: string): string {
  */
 export function assemble(source: string, options: AssembleOptions = {}): Instruction[] {
   const syntax = options.syntax ?? 'auto';
+  const maps = options.maps instanceof Map ? options.maps : options.maps ? new Map(Object.entries(options.maps)) : undefined;
   const located: Located[] = [];
   const labels = new Map<string, number>();
   const labelLines = new Map<string, number>();
@@ -92,7 +95,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Instruc
       text = text.slice(label[0].length);
     }
     if (text.trim() === '') return;
-    const cursor = new Cursor(text, lineNo, column);
+    const cursor = new Cursor(text, lineNo, column, maps);
     const useLlvm = syntax === 'llvm' || (syntax === 'auto' && looksLikeLlvm(text));
     const draft = useLlvm ? parseLlvm(cursor) : parseConformance(cursor);
     if (draft.opcode === 0x95 && firstExit === undefined) firstExit = slot;

@@ -20,7 +20,24 @@ export class Cursor {
     readonly line: number,
     /** Column of text[0] in the source line (1-based). */
     readonly column: number,
+    /** Names that stand for numbers in `map_fd(NAME)` and `map_value(NAME, off)`. */
+    readonly maps?: ReadonlyMap<string, number>,
   ) {}
+
+  /** A map operand: a number, or a name from `maps`. */
+  mapNumber(): number {
+    this.skipSpace();
+    const word = this.peekWord();
+    if (word === undefined || /^\d/.test(word)) return this.imm32('a map number or name');
+    const at = this.pos;
+    this.word();
+    const value = this.maps?.get(word);
+    if (value === undefined) {
+      const known = [...(this.maps?.keys() ?? [])];
+      throw this.error('SYNTAX', `unknown map ${word}${known.length ? ` (maps: ${known.join(', ')})` : ' (no maps are defined)'}`, at);
+    }
+    return value;
+  }
 
   get rest(): string {
     return this.text.slice(this.pos);

@@ -243,7 +243,7 @@ function parseAssignment(c: Cursor, dst: Register): d.Draft {
         c.eatWord('ll');
         return target.target ? target : d.lddw(dst.n, 'func', (BigInt.asUintN(32, high) << 32n) | BigInt(target.imm >>> 0));
       }
-      low = BigInt(c.imm32());
+      low = BigInt(pseudo === 'map_fd' || pseudo === 'map_value' ? c.mapNumber() : c.imm32());
       if (pseudo === 'map_value' || pseudo === 'map_idx_value') {
         c.expect(',');
         high = BigInt(c.imm32('an offset into the value'));
