@@ -64,3 +64,26 @@ test('run: errors go to stderr with a non-zero exit', async () => {
   assert.equal((await cli('run', loop, '--budget', '-1')).code, 2);
   assert.equal((await cli('run')).code, 2);
 });
+
+test('run --type xdp --data: a test-run with the packet out, and --map with names in the assembly', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsbpf-run-'));
+  const packetFile = join(dir, 'pkt.bin');
+  await writeFile(packetFile, Uint8Array.of(0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 1, 2, 3));
+  const program = join(dir, 'xdp.s');
+  // Swap the first byte of the payload with the last, then pass.
+  await writeFile(program, 'r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 17\nif r4 > r3 goto out\nr5 = *(u8 *)(r2 + 14)\nr6 = *(u8 *)(r2 + 16)\n*(u8 *)(r2 + 14) = r6\n*(u8 *)(r2 + 16) = r5\nout:\nr0 = 2\nexit\n');
+  const r = await cli('run', program, '--type', 'xdp', '--data', packetFile, '--json');
+  assert.equal(r.code, 0, r.err);
+  const json = JSON.parse(r.out) as { result: string; data: string };
+  assert.equal(json.result, '0x2');
+  assert.equal(json.data, '0000000000000200000000010800030201');
+  const ring = join(dir, 'ring.s');
+  await writeFile(ring, 'r1 = map_fd(events) ll\nr2 = 8\nr3 = 0\ncall 131\nif r0 == 0 goto out\nr1 = 42\n*(u64 *)(r0 + 0) = r1\nr1 = r0\nr2 = 0\ncall 132\nout:\nr0 = 0\nexit\n');
+  const dumped = await cli('run', ring, '--map', 'events:ringbuf:0:0:4096', '--dump-maps', '--json');
+  assert.equal(dumped.code, 0, dumped.err);
+  assert.deepEqual((JSON.parse(dumped.out) as { maps: unknown }).maps, { events: { type: 'ringbuf', availableBytes: 16, dropped: 0 } });
+  const unknown = await cli('run', ring, '--map', 'other:ringbuf:0:0:4096');
+  assert.match(unknown.err, /unknown map events \(maps: other\)/);
+  assert.match((await cli('run', ring, '--map', 'x:nosuch:4:4:1')).err, /unknown map type 'nosuch'/);
+  assert.match((await cli('run', program, '--type', 'wat')).err, /--type must be one of/);
+});
