@@ -5,3 +5,5 @@
 export * from './table.js';
 export * from './map-helpers.js';
 export * from './packet-helpers.js';
+export * from './trace-pipe.js';
+export * from './printk.js';
