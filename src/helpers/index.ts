@@ -7,3 +7,4 @@ export * from './map-helpers.js';
 export * from './packet-helpers.js';
 export * from './trace-pipe.js';
 export * from './printk.js';
+export * from './callback-helpers.js';

@@ -2,7 +2,7 @@
  * The userspace target: one address space, the maps and programs of a
  * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
  */
-import { HelperTable, mapHelpers, packetHelpers, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
+import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, type CallbackHelperEnv, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { PseudoSrc, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
@@ -15,7 +15,7 @@ import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
 
 /** What helpers see while a runtime's program runs. */
-export interface RuntimeEnv extends MapHelperEnv, PacketHelperEnv {
+export interface RuntimeEnv extends MapHelperEnv, PacketHelperEnv, CallbackHelperEnv {
   readonly runtime: Runtime;
   ringOfSample(address: number): BpfMap | undefined;
 }
@@ -49,6 +49,9 @@ export interface TestRunResult {
   /** Instructions executed in the last run by the program that returned (a tail call's caller is not counted). */
   readonly executed: number;
 }
+
+/** Marks a BPF_PSEUDO_FUNC value: the function's first instruction in the low bits. */
+const FUNCTION_TAG = 0xbf00_0000_0000_0000n;
 
 /** The kernel's MAX_TAIL_CALL_CNT: a chain may make 33 tail calls. */
 export const MAX_TAIL_CALLS = 33;
@@ -102,7 +105,7 @@ export class Runtime {
     this.space = new AddressSpace({ shared: options.shared ?? false });
     this.cpus = options.cpus ?? 1;
     this.maps = new MapRegistry(this.space);
-    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>()]);
+    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>()]);
     this.#factory = options.mapFactory;
   }
 
@@ -151,6 +154,7 @@ export class Runtime {
         const offset = ref?.kind === 'map-value' ? ref.offset : Number(BigInt.asUintN(32, (insn.imm64 ?? 0n) >> 32n));
         return BigInt(this.#valueAddress(target) + offset);
       }
+      if (insn.src === PseudoSrc.FUNC) return FUNCTION_TAG | BigInt(index + insn.imm + 1);
       throw new Error(`instruction ${index}: lddw with pseudo source ${insn.src} is not supported by the userspace runtime`);
     };
     const id = this.#nextProgramId++;
@@ -232,6 +236,15 @@ export class Runtime {
             tailCalls++;
             throw new TailCallSignal(next);
           },
+        };
+        env.callFunction = (target, args) => {
+          if ((target & ~0xffff_ffffn) !== FUNCTION_TAG) throw new Error(`0x${target.toString(16)} is not a function of the program`);
+          const result = program.interpreter.run({
+            entry: Number(target & 0xffff_ffffn), registers: [0n, ...args], regions: context.regions, env,
+            regionKinds: ['map-value', 'map-storage', 'map-key', 'ringbuf', 'global', 'stack'], budget: options.budget ?? 1_000_000,
+          });
+          executed += result.executed;
+          return result.r0;
         };
         let retval: bigint;
         for (;;) {

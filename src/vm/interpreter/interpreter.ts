@@ -197,6 +197,9 @@ export class Interpreter<Env extends HelperEnv = HelperEnv> implements Executabl
    * @throws {UnsupportedInstructionError} for kfunc calls and packet loads without a packet.
    */
   run(options: RunOptions<Env> = {}): RunResult {
+    if (options.entry !== undefined && (!Number.isInteger(options.entry) || options.entry < 0 || options.entry >= this.#decoded.length)) {
+      throw new RangeError(`entry ${options.entry} is outside the program (0..${this.#decoded.length - 1})`);
+    }
     const space = this.space;
     const owned: Region[] = [];
     const d = this.#decoded;
@@ -260,7 +263,7 @@ export class Interpreter<Env extends HelperEnv = HelperEnv> implements Executabl
     const returnPc: number[] = [];
     let view = mem.view;
     let executed = 0;
-    let pc = 0;
+    let pc = options.entry ?? 0;
 
     const remember = (a: number, start: number, end: number, write: boolean): number => {
       const k = write ? 2 : 0;

@@ -42,6 +42,12 @@ export interface RunOptions<Env extends HelperEnv = HelperEnv> {
   readonly regionKinds?: readonly RegionKind[];
   /** Packet for the legacy LD_ABS / LD_IND loads. */
   readonly packet?: Uint8Array;
+  /**
+   * The instruction to start at (default 0): a subprogram, when a helper such
+   * as bpf_loop calls back into the program. It runs on a fresh stack frame and
+   * returns at its exit.
+   */
+  readonly entry?: number;
 }
 
 /** What a run gives back. */
