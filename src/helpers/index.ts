@@ -8,3 +8,4 @@ export * from './packet-helpers.js';
 export * from './trace-pipe.js';
 export * from './printk.js';
 export * from './callback-helpers.js';
+export * from './sync-helpers.js';

@@ -2,7 +2,7 @@
  * The userspace target: one address space, the maps and programs of a
  * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
  */
-import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, type CallbackHelperEnv, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
+import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type CallbackHelperEnv, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { PseudoSrc, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
@@ -105,7 +105,7 @@ export class Runtime {
     this.space = new AddressSpace({ shared: options.shared ?? false });
     this.cpus = options.cpus ?? 1;
     this.maps = new MapRegistry(this.space);
-    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>()]);
+    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>()]);
     this.#factory = options.mapFactory;
   }
 
