@@ -198,3 +198,13 @@ test('xdp_adjust_head/tail/meta move the frame exactly as Linux does, errors inc
     }
   }
 });
+
+test('host kfuncs: programs call them by name; a missing one is named at load', () => {
+  const runtime = new Runtime();
+  runtime.registerKfunc('host_double', { args: ['anything'], ret: 'integer' }, (_env, r1) => r1 * 2n);
+  const instructions = assemble('r1 = 21\ncall kfunc(0)\nexit');
+  const references = [{ kind: 'kfunc' as const, index: 1, name: 'host_double' }];
+  assert.equal(runtime.load(instructions, { references, type: 'raw_tracepoint' }).testRun().retval, 42n);
+  assert.throws(() => runtime.load(instructions, { name: 'p', references: [{ ...references[0]!, name: 'nope' }] }),
+    /program p, instruction 1: calls kfunc nope, which this runtime does not provide \(registered: host_double\)/);
+});

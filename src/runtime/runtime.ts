@@ -2,8 +2,8 @@
  * The userspace target: one address space, the maps and programs of a
  * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
  */
-import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type CallbackHelperEnv, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
-import { PseudoSrc, type Instruction } from '../isa/index.js';
+import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
+import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
 import { PerfEventArray } from '../maps/perf-event-array.js';
@@ -61,8 +61,15 @@ class TailCallSignal {
   constructor(readonly program: RuntimeProgram) {}
 }
 
-export class TailCallLimitError extends Error {
-  override readonly name = 'TailCallLimitError';
+/** Ids of host kfuncs in the helper table: far above the kernel's helper ids. */
+const KFUNC_BASE = 0x10000;
+
+export class UnknownKfuncError extends Error {
+  override readonly name = 'UnknownKfuncError';
+  readonly code = 'UNKNOWN_KFUNC';
+  constructor(readonly program: string, readonly instruction: number, readonly kfunc: string, known: readonly string[]) {
+    super(`program ${program}, instruction ${instruction}: calls kfunc ${kfunc}, which this runtime does not provide (${known.length ? `registered: ${known.join(', ')}` : 'register it with runtime.registerKfunc'})`);
+  }
 }
 
 /** A program loaded into a runtime. */
@@ -99,6 +106,7 @@ export class Runtime {
   readonly helpers: HelperTable<RuntimeEnv>;
   readonly #programs = new Map<number, RuntimeProgram>();
   readonly #factory?: RuntimeOptions['mapFactory'];
+  readonly #kfuncs = new Map<string, number>();
   #nextProgramId = 1;
 
   constructor(options: RuntimeOptions = {}) {
@@ -134,7 +142,19 @@ export class Runtime {
     return built;
   }
 
-  /** The map helpers and these: hosts add their own with `runtime.helpers.register(…)`. */
+  /**
+   * Registers a host function that programs call as a kfunc (`extern … __ksym`
+   * in C). It lives in the helper table under an id above the kernel's helper
+   * ids; loading rewrites the program's kfunc calls to it by name.
+   */
+  registerKfunc(name: string, proto: HelperDefinition<RuntimeEnv>['proto'], impl: HelperDefinition<RuntimeEnv>['impl']): number {
+    const existing = this.#kfuncs.get(name);
+    const id = existing ?? KFUNC_BASE + this.#kfuncs.size;
+    this.#kfuncs.set(name, id);
+    this.helpers.register({ id, name, proto, impl });
+    return id;
+  }
+
   program(id: number): RuntimeProgram | undefined {
     return this.#programs.get(id);
   }
@@ -157,8 +177,17 @@ export class Runtime {
       if (insn.src === PseudoSrc.FUNC) return FUNCTION_TAG | BigInt(index + insn.imm + 1);
       throw new Error(`instruction ${index}: lddw with pseudo source ${insn.src} is not supported by the userspace runtime`);
     };
+    const linked = [...instructions];
+    for (const ref of options.references ?? []) {
+      if (ref.kind !== 'kfunc') continue;
+      const kfunc = this.#kfuncs.get(ref.name);
+      if (kfunc === undefined) {
+        throw new UnknownKfuncError(options.name ?? 'program', ref.index, ref.name, [...this.#kfuncs.keys()]);
+      }
+      linked[ref.index] = make(0x85, 0, CallSrc.HELPER, 0, kfunc);
+    }
     const id = this.#nextProgramId++;
-    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', instructions, resolve);
+    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', linked, resolve);
     this.#programs.set(id, program);
     return program;
   }
