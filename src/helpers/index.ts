@@ -9,3 +9,4 @@ export * from './trace-pipe.js';
 export * from './printk.js';
 export * from './callback-helpers.js';
 export * from './sync-helpers.js';
+export * from './definitions.js';
