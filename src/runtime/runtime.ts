@@ -6,6 +6,8 @@ import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, t
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
+import { ArrayMap } from '../maps/array-map.js';
+import { HashMap } from '../maps/hash-map.js';
 import { PerfEventArray } from '../maps/perf-event-array.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { SlotMap, type SlotResolver } from '../maps/slot-maps.js';
@@ -53,6 +55,10 @@ export interface TestRunResult {
 /** Marks a BPF_PSEUDO_FUNC value: the function's first instruction in the low bits. */
 const FUNCTION_TAG = 0xbf00_0000_0000_0000n;
 
+/** Regions a program reaches through helper-given pointers; callbacks also get the caller's stack. */
+const PROGRAM_REGION_KINDS = ['map-value', 'map-storage', 'ringbuf', 'global'] as const;
+const CALLBACK_REGION_KINDS = [...PROGRAM_REGION_KINDS, 'map-key', 'stack'] as const;
+
 /** The kernel's MAX_TAIL_CALL_CNT: a chain may make 33 tail calls. */
 export const MAX_TAIL_CALLS = 33;
 
@@ -92,6 +98,12 @@ export class RuntimeProgram {
 }
 
 const BUILT_IN: Partial<Record<string, (spec: MapSpec, space: AddressSpace, cpus: number, resolver: SlotResolver, inner?: MapSpec) => BpfMap>> = {
+  array: (spec, space, cpus) => new ArrayMap(spec, { space, cpus }),
+  percpu_array: (spec, space, cpus) => new ArrayMap(spec, { space, cpus }),
+  hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
+  percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
+  lru_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
+  lru_percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
   ringbuf: (spec, space, cpus) => new RingBuffer(spec, { space, cpus }),
   perf_event_array: (spec, space, cpus) => new PerfEventArray(spec, { space, cpus }),
   prog_array: (spec, space, cpus, resolver) => new SlotMap(spec, { space, cpus, resolver }),
@@ -241,47 +253,48 @@ export class Runtime {
   testRun(first: RuntimeProgram, options: TestRunOptions = {}): TestRunResult {
     const repeat = Math.max(1, options.repeat ?? 1);
     const cpu = options.cpu ?? 0;
-    let last: { retval: bigint; executed: number; out: { data?: Uint8Array; ctx?: Uint8Array } } | undefined;
-    const started = process.hrtime.bigint();
-    for (let run = 0; run < repeat; run++) {
-      const context = buildContext(this.space, first.type, options);
-      try {
-        let program = first;
-        let executed = 0;
-        let tailCalls = 0;
-        const env: RuntimeEnv = {
-          space: this.space, cpu, runtime: this, programType: first.type,
-          ...(context.xdp ? { xdp: context.xdp } : {}),
-          mapAt: (address) => this.maps.at(address),
-          ringOfSample: (address) => {
-            for (const m of this.maps) if (m instanceof RingBuffer && address >= m.dataAddress && address < m.dataAddress + 2 * m.size) return m;
-            return undefined;
-          },
-          tailCall: (array, slot) => {
-            const id = (array as SlotMap).idAt?.(slot);
-            const next = id === undefined ? undefined : this.#programs.get(id);
-            if (!next) return false;
-            if (tailCalls >= MAX_TAIL_CALLS) return false;
-            tailCalls++;
-            throw new TailCallSignal(next);
-          },
-        };
-        env.callFunction = (target, args) => {
+    const budget = options.budget ?? 1_000_000;
+    // One context for all repeats, as the kernel's test-run reuses its skb or frame.
+    const context = buildContext(this.space, first.type, options);
+    try {
+      let program = first;
+      let executed = 0;
+      let tailCalls = 0;
+      const env: RuntimeEnv = {
+        space: this.space, cpu, runtime: this, programType: first.type,
+        ...(context.xdp ? { xdp: context.xdp } : {}),
+        mapAt: (address) => this.maps.at(address),
+        ringOfSample: (address) => {
+          for (const m of this.maps) if (m instanceof RingBuffer && address >= m.dataAddress && address < m.dataAddress + 2 * m.size) return m;
+          return undefined;
+        },
+        tailCall: (array, slot) => {
+          const id = (array as SlotMap).idAt?.(slot);
+          const next = id === undefined ? undefined : this.#programs.get(id);
+          if (!next || tailCalls >= MAX_TAIL_CALLS) return false;
+          tailCalls++;
+          throw new TailCallSignal(next);
+        },
+        callFunction: (target, args) => {
           if ((target & ~0xffff_ffffn) !== FUNCTION_TAG) throw new Error(`0x${target.toString(16)} is not a function of the program`);
           const result = program.interpreter.run({
             entry: Number(target & 0xffff_ffffn), registers: [0n, ...args], regions: context.regions, env,
-            regionKinds: ['map-value', 'map-storage', 'map-key', 'ringbuf', 'global', 'stack'], budget: options.budget ?? 1_000_000,
+            regionKinds: CALLBACK_REGION_KINDS, budget,
           });
           executed += result.executed;
           return result.r0;
-        };
-        let retval: bigint;
+        },
+      };
+      const runOptions = { registers: context.registers, regions: context.regions, env, regionKinds: PROGRAM_REGION_KINDS, budget };
+      let retval = 0n;
+      const started = process.hrtime.bigint();
+      for (let run = 0; run < repeat; run++) {
+        program = first;
+        executed = 0;
+        tailCalls = 0;
         for (;;) {
           try {
-            const result = program.interpreter.run({
-              registers: context.registers, regions: context.regions, env,
-              regionKinds: ['map-value', 'map-storage', 'ringbuf', 'global'], budget: options.budget ?? 1_000_000,
-            });
+            const result = program.interpreter.run(runOptions);
             executed += result.executed;
             retval = result.r0;
             break;
@@ -290,12 +303,11 @@ export class Runtime {
             program = e.program;
           }
         }
-        last = { retval, executed, out: context.finish() };
-      } finally {
-        context.release();
       }
+      const elapsed = Number(process.hrtime.bigint() - started);
+      return { retval, ...context.finish(), durationNs: Math.round(elapsed / repeat), executed };
+    } finally {
+      context.release();
     }
-    const elapsed = Number(process.hrtime.bigint() - started);
-    return { retval: last!.retval, ...last!.out, durationNs: Math.round(elapsed / repeat), executed: last!.executed };
   }
 }
