@@ -130,11 +130,11 @@ const from32to16 = (sum: number) => ((sum + (((sum >>> 16) | (sum << 16)) >>> 0)
 
 /**
  * bpf_csum_diff's value for `from` → `to` with `seed`, or -EINVAL as a
- * negative number. Sizes must be multiples of 4; the older variants also cap
- * their sum at the 512-byte scratch buffer.
+ * negative number. The older variants want sizes that are multiples of 4 and
+ * fit the 512-byte scratch buffer together; the folded one (checked against
+ * Linux 6.18) takes any sizes, a ragged tail summed as if zero-padded.
  */
 export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number, variant: CsumVariant = 'folded'): number {
-  if ((from.length | to.length) & 3) return -EINVAL;
   const x86 = (b: Uint8Array, s: number) => csumPartialX86(b, s);
   if (variant === 'folded') {
     const partial = process.arch === 'x64' ? x86 : (b: Uint8Array, s: number) => csumPartialGeneric(b, s);
@@ -143,7 +143,7 @@ export function csumDiff(from: Uint8Array, to: Uint8Array, seed: number, variant
     if (from.length) return from32to16(~partial(from, ~seed >>> 0) >>> 0);
     return seed >>> 0;
   }
-  if (from.length + to.length > 512) return -EINVAL;
+  if ((from.length | to.length) & 3 || from.length + to.length > 512) return -EINVAL;
   const scratch = new Uint8Array(from.length + to.length);
   for (let k = 0; k < from.length; k++) scratch[k] = ~from[k]! & 0xff;
   scratch.set(to, from.length);
@@ -444,7 +444,7 @@ export function basicHelpers<Env extends RuntimeHelperEnv = RuntimeHelperEnv>(op
     }, (env, from, fromSize, to, toSize, seed) => {
       const fn = u32(fromSize);
       const tn = u32(toSize);
-      if ((fn | tn) & 3) return neg(EINVAL);
+      if (csumVariant !== 'folded' && (fn | tn) & 3) return neg(EINVAL);
       const r = csumDiff(source(env, 'csum_diff', from, fn), source(env, 'csum_diff', to, tn), u32(seed), csumVariant);
       return r < 0 ? int(r) : BigInt(r);
     }),
