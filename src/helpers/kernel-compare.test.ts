@@ -12,7 +12,7 @@ import { assemble } from '../asm/index.js';
 import { KernelProgram, bpfPermission } from '../kernel/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { formatBpfString, MAX_TRACE_PRINTK_VARARGS } from './printk.js';
-import { csumDiff, type CsumVariant } from './definitions.js';
+import { bpfStrtol, bpfStrtoul, csumDiff, type CsumVariant } from './definitions.js';
 
 function needsBpf(t: TestContext): boolean {
   const p = bpfPermission();
@@ -27,7 +27,7 @@ type Reg = bigint | { readonly blob: number };
  * A program that writes `blobs` to its stack (8-byte aligned, zero-padded),
  * loads r1..r5, calls `helper` and returns r0.
  */
-function callProgram(helper: string, blobs: readonly Uint8Array[], regs: readonly Reg[]): string {
+function callProgram(helper: string, blobs: readonly Uint8Array[], regs: readonly Reg[], epilogue: (offsets: number[]) => string[] = () => []): string {
   const lines: string[] = [];
   const offsets: number[] = [];
   let top = 0;
@@ -47,12 +47,12 @@ function callProgram(helper: string, blobs: readonly Uint8Array[], regs: readonl
     if (typeof reg === 'bigint') lines.push(`${r} = 0x${BigInt.asUintN(64, reg).toString(16)} ll`);
     else lines.push(`${r} = r10`, `${r} += -${offsets[reg.blob]}`);
   });
-  lines.push(`call bpf_${helper}`, 'exit');
+  lines.push(`call bpf_${helper}`, ...epilogue(offsets), 'exit');
   return lines.join('\n');
 }
 
-function runInKernel(helper: string, blobs: readonly Uint8Array[], regs: readonly Reg[]): number {
-  const program = KernelProgram.load({ type: 'sched_cls', instructions: assemble(callProgram(helper, blobs, regs)) });
+function runInKernel(helper: string, blobs: readonly Uint8Array[], regs: readonly Reg[], epilogue?: (offsets: number[]) => string[]): number {
+  const program = KernelProgram.load({ type: 'sched_cls', instructions: assemble(callProgram(helper, blobs, regs, epilogue)) });
   try {
     return program.testRun({ data: new Uint8Array(64) }).retval;
   } finally {
@@ -160,6 +160,44 @@ test('kernel: bpf_trace_printk accepts, refuses and measures formats as formatBp
     const r = formatBpfString(space, place(fmtBytes), fmtBytes.length, ours.slice(0, 3), MAX_TRACE_PRINTK_VARARGS);
     const expected = 'errno' in r ? -r.errno : r.length;
     if (kernel !== expected) mismatches.push(`${JSON.stringify(fmt)}: kernel ${kernel}, ours ${expected}`);
+  }
+  assert.deepEqual(mismatches, []);
+});
+
+test('kernel: bpf_strtol / bpf_strtoul consume, refuse and convert as bpfStrtol / bpfStrtoul do', (t) => {
+  if (!needsBpf(t)) return;
+  const texts: [string, bigint][] = [
+    ['123', 0n], [' \t-0x1f', 0n], ['0777', 0n], ['0x', 0n], ['0x', 16n], ['0X1A', 16n], ['FFz', 16n], ['12abc', 10n],
+    ['089', 0n], ['+5', 10n], ['   ', 10n], ['-', 10n], ['abc', 10n], ['1', 2n], ['1', 0x2an],
+    ['9223372036854775807', 10n], ['9223372036854775808', 10n], ['-9223372036854775808', 10n],
+    ['-9223372036854775809', 10n], ['18446744073709551615', 10n], ['18446744073709551616', 10n], ['-1', 10n],
+    [`${'0'.repeat(70)}1`, 10n],
+  ];
+  const mismatches: string[] = [];
+  for (const helper of ['strtol', 'strtoul'] as const) {
+    for (const [text, flags] of texts) {
+      const buf = Buffer.from(text, 'latin1');
+      const regs: Reg[] = [{ blob: 0 }, BigInt(buf.length), flags, { blob: 1 }];
+      const res = new Uint8Array(8);
+      let program: string;
+      try {
+        program = callProgram(helper, [buf, res], regs);
+        KernelProgram.load({ type: 'sched_cls', instructions: assemble(program) }).close();
+      } catch (e) {
+        t.skip(`bpf_${helper} is not callable from tc programs here: ${(e as Error).message.split('\n')[0]}`);
+        return;
+      }
+      const ret = runInKernel(helper, [buf, res], regs) | 0;
+      const load = (shift: string[]) => (offsets: number[]) => [`r0 = *(u64 *)(r10 - ${offsets[1]})`, ...shift];
+      const lo = runInKernel(helper, [buf, res], regs, load([])) >>> 0;
+      const hi = runInKernel(helper, [buf, res], regs, load(['r0 >>= 32'])) >>> 0;
+      const value = BigInt.asUintN(64, (BigInt(hi) << 32n) | BigInt(lo));
+      const ours = (helper === 'strtol' ? bpfStrtol : bpfStrtoul)(buf, flags);
+      const expected = typeof ours === 'number' ? [ours, 0n] : [ours.consumed, BigInt.asUintN(64, ours.value)];
+      if (ret !== expected[0] || value !== expected[1]) {
+        mismatches.push(`${helper}(${JSON.stringify(text)}, ${flags}): kernel ${ret}/${value}, ours ${expected[0]}/${expected[1]}`);
+      }
+    }
   }
   assert.deepEqual(mismatches, []);
 });
