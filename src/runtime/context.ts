@@ -203,7 +203,10 @@ function skbContext(space: AddressSpace, type: ProgramTypeName, input: ContextIn
       // ctx_out carries back only the fields a test-run takes in.
       const kept = new Uint8Array(SK_BUFF.size);
       for (const [at, n] of SKB_SETTABLE) kept.set(out.subarray(at, at + n), at);
-      return { data: space.bytes.slice(packet.start, packet.start + packet.size), ctx: kept };
+      const data = space.bytes.slice(packet.start, packet.start + packet.size);
+      // The kernel hands back an L3 program's packet with the Ethernet header it pulled off zeroed.
+      if (!l2) data.fill(0, 0, ETH_HLEN);
+      return { data, ctx: kept };
     },
   };
 }

@@ -7,7 +7,10 @@ import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
 import { ArrayMap } from '../maps/array-map.js';
+import { BloomFilter } from '../maps/bloom-filter.js';
 import { HashMap } from '../maps/hash-map.js';
+import { LpmTrie } from '../maps/lpm-trie-map.js';
+import { QueueMap } from '../maps/queue-map.js';
 import { PerfEventArray } from '../maps/perf-event-array.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { SlotMap, type SlotResolver } from '../maps/slot-maps.js';
@@ -104,6 +107,10 @@ const BUILT_IN: Partial<Record<string, (spec: MapSpec, space: AddressSpace, cpus
   percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
   lru_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
   lru_percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
+  lpm_trie: (spec, space, cpus) => new LpmTrie(spec, { space, cpus }),
+  queue: (spec, space, cpus) => new QueueMap(spec, { space, cpus }),
+  stack: (spec, space, cpus) => new QueueMap(spec, { space, cpus }),
+  bloom_filter: (spec, space, cpus) => new BloomFilter(spec, { space, cpus }),
   ringbuf: (spec, space, cpus) => new RingBuffer(spec, { space, cpus }),
   perf_event_array: (spec, space, cpus) => new PerfEventArray(spec, { space, cpus }),
   prog_array: (spec, space, cpus, resolver) => new SlotMap(spec, { space, cpus, resolver }),
