@@ -87,3 +87,14 @@ test('run --type xdp --data: a test-run with the packet out, and --map with name
   assert.match((await cli('run', ring, '--map', 'x:nosuch:4:4:1')).err, /unknown map type 'nosuch'/);
   assert.match((await cli('run', program, '--type', 'wat')).err, /--type must be one of/);
 });
+
+test('run prints bpf_trace_printk lines on stderr in trace_pipe format', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsbpf-run-'));
+  const program = join(dir, 'printk.s');
+  // "hi %d\n" on the stack, then bpf_trace_printk(fmt, 7, 42).
+  await writeFile(program, 'r1 = 0xa6425206968 ll\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\nr2 = 7\nr3 = 42\ncall 6\nexit\n');
+  const r = await cli('run', program, '--type', 'raw_tp');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, '0x6\n', 'trace_printk returns the bytes written');
+  assert.match(r.err, /^ +\S+-\d+ +\[000\] \S{4,5} +\d+\.\d{6}: bpf_trace_printk: hi 42\n$/);
+});

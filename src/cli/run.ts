@@ -151,10 +151,10 @@ async function runInRuntime(run: RuntimeRun, io: Parameters<Command>[1]): Promis
   if (run.kind === 'elf') {
     if (values.map) throw new UsageError('--map is for assembly; an object defines its own maps');
     const spec = loadObject(run.bytes);
-    const { programs } = runtime.loadObject(spec);
     const name = values.program ?? spec.programs[0]?.name;
+    const { programs } = runtime.loadObject(spec, { programs: name === undefined ? [] : [name] });
     const chosen = name === undefined ? undefined : programs.get(name);
-    if (!chosen) throw new UsageError(`${run.file} has no program ${name ?? ''} (programs: ${[...programs.keys()].join(', ') || 'none'})`);
+    if (!chosen) throw new UsageError(`${run.file} has no program ${name ?? ''} (programs: ${spec.programs.map((p) => p.name).join(', ') || 'none'})`);
     program = chosen;
     if (asType && asType !== program.type) program = runtime.load(program.instructions, { name: program.name, type: asType, references: spec.programs.find((p) => p.name === name)!.references });
   } else {
@@ -171,6 +171,8 @@ async function runInRuntime(run: RuntimeRun, io: Parameters<Command>[1]): Promis
   if (!Number.isSafeInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer, not '${values.repeat}'`);
   const data = values.data === undefined ? undefined : new Uint8Array(await readFile(values.data));
   const ctx = values.ctx === undefined ? undefined : new Uint8Array(await readFile(values.ctx));
+  // bpf_trace_printk lines go to stderr as they come, in trace_pipe's format.
+  runtime.tracePipe.on((line) => io.stderr.write(`${line}\n`));
   const result = program.testRun({ ...(data ? { data } : {}), ...(ctx ? { ctx } : {}), repeat, ...(run.budget !== undefined ? { budget: run.budget } : {}) });
   const maps = values['dump-maps'] ? Object.fromEntries([...runtime.maps].map((m) => [m.name, dumpMap(m)])) : undefined;
   if (values.json) {

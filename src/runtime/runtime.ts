@@ -2,7 +2,7 @@
  * The userspace target: one address space, the maps and programs of a
  * runtime, the helper table, and a test-run like BPF_PROG_TEST_RUN.
  */
-import { HelperTable, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
+import { HelperTable, TracePipe, basicHelpers, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type RuntimeHelperEnv, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
 import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
@@ -20,7 +20,7 @@ import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
 
 /** What helpers see while a runtime's program runs. */
-export interface RuntimeEnv extends MapHelperEnv, PacketHelperEnv, CallbackHelperEnv {
+export interface RuntimeEnv extends MapHelperEnv, PacketHelperEnv, CallbackHelperEnv, RuntimeHelperEnv {
   readonly runtime: Runtime;
   ringOfSample(address: number): BpfMap | undefined;
 }
@@ -123,6 +123,8 @@ export class Runtime {
   readonly cpus: number;
   readonly maps: MapRegistry;
   readonly helpers: HelperTable<RuntimeEnv>;
+  /** Where bpf_trace_printk writes, in the kernel's trace_pipe format; read it or listen to it. */
+  readonly tracePipe = new TracePipe();
   readonly #programs = new Map<number, RuntimeProgram>();
   readonly #factory?: RuntimeOptions['mapFactory'];
   readonly #kfuncs = new Map<string, number>();
@@ -132,7 +134,9 @@ export class Runtime {
     this.space = new AddressSpace({ shared: options.shared ?? false });
     this.cpus = options.cpus ?? 1;
     this.maps = new MapRegistry(this.space);
-    this.helpers = new HelperTable<RuntimeEnv>([...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>()]);
+    this.helpers = new HelperTable<RuntimeEnv>([
+      ...basicHelpers<RuntimeEnv>(), ...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>(),
+    ]);
     this.#factory = options.mapFactory;
   }
 
@@ -215,7 +219,7 @@ export class Runtime {
    * Loads an object: its maps (global data initialised), then its programs
    * with CO-RE applied against the object's own BTF (or `targetBtf`).
    */
-  loadObject(spec: ObjectSpec, options: { targetBtf?: ObjectSpec['btf'] } = {}): { maps: Map<string, BpfMap>; programs: Map<string, RuntimeProgram> } {
+  loadObject(spec: ObjectSpec, options: { targetBtf?: ObjectSpec['btf']; programs?: readonly string[] } = {}): { maps: Map<string, BpfMap>; programs: Map<string, RuntimeProgram> } {
     const maps = new Map<string, BpfMap>();
     for (const m of spec.maps) {
       const map = this.createMap({ ...m, name: m.name }, m.innerMap);
@@ -224,6 +228,7 @@ export class Runtime {
     }
     const programs = new Map<string, RuntimeProgram>();
     for (const p of spec.programs) {
+      if (options.programs && !options.programs.includes(p.name)) continue;
       const instructions = p.coreRelocations.length && spec.btf
         ? applyCoreRelocations(p, spec.btf, options.targetBtf ?? spec.btf).instructions
         : p.instructions;
@@ -268,7 +273,7 @@ export class Runtime {
       let executed = 0;
       let tailCalls = 0;
       const env: RuntimeEnv = {
-        space: this.space, cpu, runtime: this, programType: first.type,
+        space: this.space, cpu, runtime: this, programType: first.type, tracePipe: this.tracePipe,
         ...(context.xdp ? { xdp: context.xdp } : {}),
         mapAt: (address) => this.maps.at(address),
         ringOfSample: (address) => {
