@@ -27,6 +27,8 @@ export interface RuntimeHelperEnv extends HelperEnv {
   readonly comm?: string;
   /** The "current task" id for bpf_get_current_pid_tgid and trace lines; default process.pid. */
   readonly pid?: number;
+  /** Addresses of the frames that led to this run, innermost first (bpf_get_stack). */
+  stack?(): readonly bigint[];
 }
 
 /**
@@ -332,9 +334,10 @@ function probeReadStr<Env extends RuntimeHelperEnv>(name: string): HelperDefinit
  *   cannot read). ktime_get_coarse_ns: the same rounded down to a tick
  *   (1/JIFFIES_HZ s). jiffies64: ticks since boot from INITIAL_JIFFIES.
  * - get_current_task: an opaque non-zero kernel-looking value derived from the pid.
- * - get_stack: there is no kernel or user stack to walk, so after the
- *   kernel's checks of flags and size (-EINVAL, buffer zeroed) the buffer is
- *   zero-filled and 0 bytes are reported.
+ * - get_stack: after the kernel's checks of flags and size (-EINVAL, buffer
+ *   zeroed), the frames the host gives through `env.stack()` (the userspace
+ *   runtime: the JavaScript frames that ran the program, each an address its
+ *   `symbolize` turns back into a name); without them, 0 bytes.
  * - probe_read*: one flat address space, so user and kernel variants read
  *   the same memory; outside every live region is a fault (-EFAULT, the
  *   destination zeroed), where x86 kernels would say -ERANGE for a user
@@ -459,7 +462,12 @@ export function basicHelpers<Env extends RuntimeHelperEnv = RuntimeHelperEnv>(op
       if (flags & ~(BPF_F_SKIP_FIELD_MASK | BPF_F_USER_STACK | BPF_F_USER_BUILD_ID)) return neg(EINVAL);
       if (!user && buildId) return neg(EINVAL);
       if (n % elemSize) return neg(EINVAL);
-      return 0n;
+      // The stack of whatever fired the program, as the host gives it (userspace: the JS frames); none without one.
+      const frames = buildId ? [] : env.stack?.() ?? [];
+      const skip = Number(flags & BPF_F_SKIP_FIELD_MASK);
+      const count = Math.max(0, Math.min(n / elemSize, frames.length - skip));
+      for (let i = 0; i < count; i++) env.space.view.setBigUint64(to + i * 8, frames[skip + i]!, true);
+      return int(count * elemSize);
     }),
   ];
 }

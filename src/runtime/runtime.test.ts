@@ -208,3 +208,25 @@ test('host kfuncs: programs call them by name; a missing one is named at load', 
   assert.throws(() => runtime.load(instructions, { name: 'p', references: [{ ...references[0]!, name: 'nope' }] }),
     /program p, instruction 1: calls kfunc nope, which this runtime does not provide \(registered: host_double\)/);
 });
+
+test('bpf_get_stack gives the JavaScript frames that ran the program, as addresses the runtime symbolizes', function callerOfTheProgram() {
+  const runtime = new Runtime();
+  const source = `
+    r6 = r1
+    r2 = r10
+    r2 += -64
+    r3 = 64
+    r4 = 0
+    call ${helperId('get_stack')}
+    if r0 s< 8 goto fail
+    r0 = *(u64 *)(r10 - 64)
+    exit
+  fail:
+    r0 = 0
+    exit`;
+  const first = runtime.load(assemble(source), { type: 'raw_tracepoint' }).testRun().retval;
+  assert.notEqual(first, 0n);
+  assert.match(runtime.symbolize(first)!, /callerOfTheProgram .*runtime\.test\.js/);
+  const bad = runtime.load(assemble(source.replace('r4 = 0', 'r4 = 0x10000')), { type: 'raw_tracepoint' });
+  assert.equal(bad.testRun().retval, 0n, 'unknown flags are -EINVAL');
+});

@@ -125,6 +125,9 @@ export class Runtime {
   readonly helpers: HelperTable<RuntimeEnv>;
   /** Where bpf_trace_printk writes, in the kernel's trace_pipe format; read it or listen to it. */
   readonly tracePipe = new TracePipe();
+  /** Frame addresses handed to bpf_get_stack, and the JavaScript frames they stand for. */
+  readonly #frames = new Map<bigint, string>();
+  readonly #frameIds = new Map<string, bigint>();
   readonly #programs = new Map<number, RuntimeProgram>();
   readonly #factory?: RuntimeOptions['mapFactory'];
   readonly #kfuncs = new Map<string, number>();
@@ -176,6 +179,29 @@ export class Runtime {
     this.#kfuncs.set(name, id);
     this.helpers.register({ id, name, proto, impl });
     return id;
+  }
+
+  /** The JavaScript frame (`function (file:line:column)`) behind an address bpf_get_stack gave a program. */
+  symbolize(address: bigint): string | undefined {
+    return this.#frames.get(address);
+  }
+
+  /** The JS frames calling into the runtime, outside tsbpf's own code, as stable addresses. */
+  #captureStack(): bigint[] {
+    const here = new URL('../', import.meta.url).pathname;
+    const lines = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
+    const ours = (l: string) => l.includes(here) && !/\.test\.js:/.test(l);
+    const first = lines.findIndex((l) => !ours(l));
+    return lines.slice(Math.max(0, first)).filter((l) => !ours(l) && !/(^|\()node:/.test(l)).map((frame) => {
+      let id = this.#frameIds.get(frame);
+      if (id === undefined) {
+        // Addresses in the kernel's text range look like code addresses to tools that print them.
+        id = 0xffff_ffff_c000_0000n + BigInt(this.#frameIds.size) * 16n;
+        this.#frameIds.set(frame, id);
+        this.#frames.set(id, frame);
+      }
+      return id;
+    });
   }
 
   program(id: number): RuntimeProgram | undefined {
@@ -268,12 +294,14 @@ export class Runtime {
     const budget = options.budget ?? 1_000_000;
     // One context for all repeats, as the kernel's test-run reuses its skb or frame.
     const context = buildContext(this.space, first.type, options);
+    let frames: bigint[] | undefined;
     try {
       let program = first;
       let executed = 0;
       let tailCalls = 0;
       const env: RuntimeEnv = {
         space: this.space, cpu, runtime: this, programType: first.type, tracePipe: this.tracePipe,
+        stack: () => (frames ??= this.#captureStack()),
         ...(context.xdp ? { xdp: context.xdp } : {}),
         mapAt: (address) => this.maps.at(address),
         ringOfSample: (address) => {
