@@ -5,15 +5,8 @@
 import { HelperTable, TracePipe, basicHelpers, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type RuntimeHelperEnv, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
-import { MapSpecError, type BpfMap, type MapSpec } from '../maps/map.js';
-import { ArrayMap } from '../maps/array-map.js';
-import { BloomFilter } from '../maps/bloom-filter.js';
-import { HashMap } from '../maps/hash-map.js';
-import { LpmTrie } from '../maps/lpm-trie-map.js';
-import { QueueMap } from '../maps/queue-map.js';
-import { PerfEventArray } from '../maps/perf-event-array.js';
-import { RingBuffer } from '../maps/ringbuf.js';
-import { SlotMap, type SlotResolver } from '../maps/slot-maps.js';
+import { createMap, type BpfMap, type MapSpec } from '../maps/index.js';
+import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
 import { Interpreter } from '../vm/index.js';
 import { buildContext } from './context.js';
@@ -30,7 +23,7 @@ export interface RuntimeOptions {
   readonly cpus?: number;
   /** Back the address space by a SharedArrayBuffer, for worker threads. */
   readonly shared?: boolean;
-  /** Map types beyond those the runtime builds in (`array`, `hash`, … from src/maps). */
+  /** Makes maps before the built-in types are tried (a host's own map types); undefined falls through. */
   readonly mapFactory?: (spec: MapSpec, space: AddressSpace, cpus: number) => BpfMap | undefined;
 }
 
@@ -100,23 +93,6 @@ export class RuntimeProgram {
   }
 }
 
-const BUILT_IN: Partial<Record<string, (spec: MapSpec, space: AddressSpace, cpus: number, resolver: SlotResolver, inner?: MapSpec) => BpfMap>> = {
-  array: (spec, space, cpus) => new ArrayMap(spec, { space, cpus }),
-  percpu_array: (spec, space, cpus) => new ArrayMap(spec, { space, cpus }),
-  hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
-  percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
-  lru_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
-  lru_percpu_hash: (spec, space, cpus) => new HashMap(spec, { space, cpus }),
-  lpm_trie: (spec, space, cpus) => new LpmTrie(spec, { space, cpus }),
-  queue: (spec, space, cpus) => new QueueMap(spec, { space, cpus }),
-  stack: (spec, space, cpus) => new QueueMap(spec, { space, cpus }),
-  bloom_filter: (spec, space, cpus) => new BloomFilter(spec, { space, cpus }),
-  ringbuf: (spec, space, cpus) => new RingBuffer(spec, { space, cpus }),
-  perf_event_array: (spec, space, cpus) => new PerfEventArray(spec, { space, cpus }),
-  prog_array: (spec, space, cpus, resolver) => new SlotMap(spec, { space, cpus, resolver }),
-  array_of_maps: (spec, space, cpus, resolver, inner) => new SlotMap(spec, { space, cpus, resolver, ...(inner ? { innerMap: inner } : {}) }),
-  hash_of_maps: (spec, space, cpus, resolver, inner) => new SlotMap(spec, { space, cpus, resolver, ...(inner ? { innerMap: inner } : {}) }),
-};
 
 export class Runtime {
   readonly space: AddressSpace;
@@ -162,8 +138,8 @@ export class Runtime {
         return undefined;
       },
     };
-    const built = BUILT_IN[spec.type]?.(spec, this.space, this.cpus, resolver, innerMap) ?? this.#factory?.(spec, this.space, this.cpus);
-    if (!built) throw new MapSpecError(spec.name, `map type ${spec.type} is not implemented in the userspace runtime`);
+    const built = this.#factory?.(spec, this.space, this.cpus)
+      ?? createMap(spec, { space: this.space, cpus: this.cpus, resolver, ...(innerMap ? { innerMap } : {}) });
     this.maps.add(built);
     return built;
   }
