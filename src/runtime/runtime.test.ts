@@ -2,6 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { assemble } from '../asm/index.js';
 import { helperId } from '../isa/index.js';
+import { HelperError } from '../helpers/index.js';
 import { KernelMap, KernelProgram, bpfPermission } from '../kernel/index.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { ContextError, MAX_TAIL_CALLS, Runtime, SK_BUFF } from './index.js';
@@ -229,4 +230,27 @@ test('bpf_get_stack gives the JavaScript frames that ran the program, as address
   assert.match(runtime.symbolize(first)!, /callerOfTheProgram .*runtime\.test\.js/);
   const bad = runtime.load(assemble(source.replace('r4 = 0', 'r4 = 0x10000')), { type: 'raw_tracepoint' });
   assert.equal(bad.testRun().retval, 0n, 'unknown flags are -EINVAL');
+});
+
+test('without a verifier, helpers given bad arguments fail as the kernel would and touch no other map', () => {
+  const runtime = new Runtime();
+  const a = runtime.createMap({ name: 'a', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4 });
+  const b = runtime.createMap({ name: 'b', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  const q = runtime.createMap({ name: 'q', type: 'queue', keySize: 0, valueSize: 8, maxEntries: 4 });
+  b.update(new Uint8Array(4), new Uint8Array(8).fill(0x5a));
+  const ids = { a: runtime.maps.idOf(a), b: runtime.maps.idOf(b), q: runtime.maps.idOf(q) };
+  const run = (source: string) => BigInt.asIntN(64, runtime.load(assemble(source, { maps: ids }), { type: 'raw_tracepoint' }).testRun().retval);
+  // A map pointer that is not a map.
+  assert.throws(() => run('r1 = r10\nr2 = r10\ncall 1\nexit'), (e: unknown) => e instanceof HelperError && /is not a map/.test(e.message));
+  // Key and value pointers into nothing: NULL from a lookup, -EFAULT from an update, a pop or a push.
+  assert.equal(run('r1 = map_fd(a) ll\nr2 = 16\ncall 1\nexit'), 0n);
+  assert.equal(run('r1 = 0\n*(u32 *)(r10 - 4) = r1\nr1 = map_fd(a) ll\nr2 = r10\nr2 += -4\nr3 = 24\nr4 = 0\ncall 2\nexit'), -14n);
+  assert.equal(run('r1 = map_fd(q) ll\nr2 = 1000\nr3 = 0\ncall 87\nexit'), -14n);
+  assert.equal(run('r1 = map_fd(q) ll\nr2 = 1000\ncall 88\nexit'), -14n);
+  // Helpers on the wrong kind of map answer as the kernel does.
+  assert.equal(run('r1 = map_fd(b) ll\nr2 = r10\nr2 += -8\nr3 = 0\ncall 87\nexit'), -524n, 'push to an array: ENOTSUPP');
+  assert.equal(run('r1 = map_fd(b) ll\nr2 = r10\nr2 += -8\ncall 3\nexit'), -22n, 'delete from an array: EINVAL');
+  assert.deepEqual(b.lookup(new Uint8Array(4)), new Uint8Array(8).fill(0x5a), 'b is untouched');
+  assert.equal((a as unknown as { size: number }).size, 0, 'a is untouched');
+  assert.throws(() => a.update(new Uint8Array(4), new Uint8Array(4)), /values are 8 bytes, not 4/);
 });
