@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AddressSpace } from '../memory/index.js';
-import { MapOperationError, MapSpecError, createMap, deleteBatch, entries, keys, lookupBatch, perCpuValues, readU32, readU64, u32, u64, updateBatch } from './index.js';
+import { MapOperationError, MapSpecError, createMap, deleteBatch, entries, keys, lookupAndDelete, lookupBatch, perCpuValues, readU32, readU64, u32, u64, updateBatch } from './index.js';
 
 test('numbers and bigints to bytes and back; per-CPU values split', () => {
   assert.deepEqual(u32(0x01020304), Uint8Array.of(4, 3, 2, 1));
@@ -30,4 +30,19 @@ test('createMap refuses what the runtime lacks and what the kernel refuses', () 
   assert.throws(() => createMap({ type: 'devmap', keySize: 4, valueSize: 4, maxEntries: 1, name: 'd' }, { space }), /devmap is not implemented in the userspace runtime/);
   assert.throws(() => createMap({ type: 'hash', keySize: 0, valueSize: 4, maxEntries: 1 }, { space }), MapSpecError);
   assert.throws(() => createMap({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 1000 }, { space }), MapSpecError);
+});
+
+test('lookupAndDelete pops queues and takes hash elements; arrays refuse', () => {
+  const space = new AddressSpace();
+  const q = createMap({ type: 'stack', keySize: 0, valueSize: 4, maxEntries: 4, name: 's' }, { space });
+  q.update(new Uint8Array(0), u32(1));
+  q.update(new Uint8Array(0), u32(2));
+  assert.deepEqual(lookupAndDelete(q), u32(2));
+  const h = createMap({ type: 'hash', keySize: 4, valueSize: 4, maxEntries: 4, name: 'h' }, { space });
+  h.update(u32(7), u32(70));
+  assert.deepEqual(lookupAndDelete(h, u32(7)), u32(70));
+  assert.equal(h.lookup(u32(7)), undefined);
+  assert.equal(lookupAndDelete(h, u32(7)), undefined);
+  const a = createMap({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1, name: 'a' }, { space });
+  assert.throws(() => lookupAndDelete(a, u32(0)), (e: unknown) => e instanceof MapOperationError && e.code === 'ENOTSUPP');
 });

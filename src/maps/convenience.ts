@@ -86,3 +86,21 @@ export function deleteBatch(map: BpfMap, keysToDelete: readonly Uint8Array[]): n
   }
   return done;
 }
+
+/**
+ * BPF_MAP_LOOKUP_AND_DELETE_ELEM: pops a queue or stack (no key), or takes an
+ * element out of a hash map; other types refuse it as the kernel does.
+ */
+export function lookupAndDelete(map: BpfMap, key: Uint8Array = new Uint8Array(0)): Uint8Array | undefined {
+  const type = map.spec.type;
+  if (type === 'queue' || type === 'stack') {
+    if (key.length !== 0) throw new MapOperationError('EINVAL', map.name, 'lookup and delete', `${type} maps take no key`);
+    return (map as BpfMap & { popValue(): Uint8Array | undefined }).popValue();
+  }
+  if (type === 'hash' || type === 'percpu_hash' || type === 'lru_hash' || type === 'lru_percpu_hash') {
+    const value = map.lookup(key);
+    if (value !== undefined) map.delete(key);
+    return value;
+  }
+  throw new MapOperationError('ENOTSUPP', map.name, 'lookup and delete', `${type} maps do not support it`);
+}

@@ -5,6 +5,7 @@ import { helperId } from '../isa/index.js';
 import { HelperError } from '../helpers/index.js';
 import { KernelMap, KernelProgram, bpfPermission } from '../kernel/index.js';
 import { RingBuffer } from '../maps/ringbuf.js';
+import { u32, u64 } from '../maps/index.js';
 import { ContextError, MAX_TAIL_CALLS, Runtime, SK_BUFF } from './index.js';
 
 function kernelAvailable(t: TestContext): boolean {
@@ -253,4 +254,54 @@ test('without a verifier, helpers given bad arguments fail as the kernel would a
   assert.deepEqual(b.lookup(new Uint8Array(4)), new Uint8Array(8).fill(0x5a), 'b is untouched');
   assert.equal((a as unknown as { size: number }).size, 0, 'a is untouched');
   assert.throws(() => a.update(new Uint8Array(4), new Uint8Array(4)), /values are 8 bytes, not 4/);
+});
+
+test('map in map: a program looks up the inner map, then its value — as in Linux', (t) => {
+  // outer[1] → inner; inner[0] = 0x1234; the program returns inner[0] through the outer map.
+  const source = `
+    r1 = 1
+    *(u32 *)(r10 - 4) = r1
+    r1 = map_fd(outer) ll
+    r2 = r10
+    r2 += -4
+    call 1
+    if r0 == 0 goto none
+    r1 = r0
+    r2 = 0
+    *(u32 *)(r10 - 8) = r2
+    r2 = r10
+    r2 += -8
+    call 1
+    if r0 == 0 goto none
+    r0 = *(u64 *)(r0 + 0)
+    exit
+  none:
+    r0 = 99
+    exit`;
+  const innerSpec = { type: 'array' as const, keySize: 4, valueSize: 8, maxEntries: 2 };
+  const runtime = new Runtime();
+  const inner = runtime.createMap({ ...innerSpec, name: 'inner' });
+  const outer = runtime.createMap({ name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2 }, innerSpec);
+  inner.update(u32(0), u64(0x1234));
+  outer.update(u32(1), u32(runtime.maps.idOf(inner)));
+  const other = runtime.createMap({ name: 'other', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 2 });
+  assert.throws(() => outer.update(u32(0), u32(runtime.maps.idOf(other))), /does not match the inner map definition/);
+  const program = runtime.load(assemble(source, { maps: { outer: runtime.maps.idOf(outer) } }), { type: 'socket_filter' });
+  const ours = program.testRun({ data: packet() }).retval;
+  assert.equal(ours, 0x1234n);
+  outer.delete(u32(1));
+  assert.equal(program.testRun({ data: packet() }).retval, 99n, 'an empty slot is NULL');
+  if (!kernelAvailable(t)) return;
+  const kInner = KernelMap.create({ ...innerSpec, name: 'inner' });
+  const kOuter = KernelMap.create({ name: 'outer', type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMapFd: kInner.fd.value });
+  const kProgram = KernelProgram.load({ type: 'socket_filter', instructions: assemble(source, { maps: { outer: kOuter.fd.value } }) });
+  try {
+    kInner.update(u32(0), u64(0x1234));
+    kOuter.update(u32(1), u32(kInner.fd.value));
+    assert.equal(BigInt(kProgram.testRun({ data: packet() }).retval), ours);
+  } finally {
+    kProgram.close();
+    kOuter.close();
+    kInner.close();
+  }
 });
