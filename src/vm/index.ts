@@ -3,3 +3,4 @@
  * it, the WebAssembly JIT; both offer the same {@link Executable} run contract.
  */
 export * from './interpreter/index.js';
+export * from './jit/index.js';

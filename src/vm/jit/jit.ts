@@ -1,0 +1,154 @@
+/**
+ * The JIT engine: a program compiled to a WebAssembly module over the
+ * runtime's own memory, so V8 turns it into machine code. It keeps the
+ * interpreter's run contract (the interpreter stays the reference), except
+ * that it does not count executed instructions and the budget bounds loop
+ * iterations rather than instructions.
+ *
+ * Memory safety is WebAssembly's: the module can touch only the imported
+ * memory. Unlike the interpreter it does not check region bounds — that is
+ * the verifier's job for the programs it runs.
+ */
+import { HelperTable, ProgramExit, type HelperEnv } from '../../helpers/index.js';
+import { STACK_SIZE, type Instruction } from '../../isa/index.js';
+import { AddressSpace, type Region } from '../../memory/index.js';
+import {
+  BudgetExceededError, CallDepthError, MAX_CALL_FRAMES, MemoryAccessError, PcOutOfRangeError, UnknownHelperError,
+  type EngineOptions, type Executable, type RunOptions, type RunResult,
+} from '../interpreter/index.js';
+import { TrapCode, compileProgram, type CompiledProgram } from './compile.js';
+import { encodeModule, printModule } from './wasm.js';
+
+type WasmFunction = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint) => bigint;
+
+const U64 = (v: bigint) => BigInt.asUintN(64, v);
+const UNLIMITED = 1n << 62n;
+const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
+
+export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable<Env> {
+  readonly space: AddressSpace;
+  readonly compiled: CompiledProgram;
+  /** The module's bytes (what `tsbpf jit` writes). */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** Milliseconds spent compiling BPF to WebAssembly and WebAssembly to machine code. */
+  readonly compileMs: number;
+  readonly #helpers: HelperTable<Env>;
+  readonly #exports: Record<string, WasmFunction | WebAssembly.Global>;
+  readonly #fuel: WebAssembly.Global;
+  readonly #stackLimit: WebAssembly.Global;
+  /** Stacks by nesting depth: a helper may call back into the program (bpf_loop) while it runs. */
+  readonly #stacks: Region[] = [];
+  #depth = 0;
+  #env: Env | undefined;
+  #budget = 0;
+
+  constructor(readonly program: readonly Instruction[], options: EngineOptions<Env> = {}) {
+    const started = performance.now();
+    this.space = options.space ?? new AddressSpace();
+    this.#helpers = options.helpers ?? new HelperTable<Env>();
+    this.compiled = compileProgram(program, {
+      ...(options.resolveLddw ? { resolveLddw: options.resolveLddw } : {}),
+      memory: { initial: 0, maximum: 65536, shared: this.space.shared },
+    });
+    this.bytes = encodeModule(this.compiled.module);
+    const module = new WebAssembly.Module(this.bytes);
+    const firstCall = new Map<number, number>();
+    program.forEach((insn, i) => {
+      if (insn.op.kind === 'call' && insn.op.target === 'helper' && !firstCall.has(insn.imm >>> 0)) firstCall.set(insn.imm >>> 0, i);
+    });
+    const helperImports: Record<string, (...r: bigint[]) => bigint> = {};
+    for (const id of this.compiled.helpers) {
+      helperImports[String(id)] = (r1, r2, r3, r4, r5) => {
+        const helper = this.#helpers.get(id);
+        if (!helper) throw new UnknownHelperError(firstCall.get(id) ?? -1, BigInt(id));
+        return helper.impl(this.#env!, U64(r1!), U64(r2!), U64(r3!), U64(r4!), U64(r5!));
+      };
+    }
+    const instance = new WebAssembly.Instance(module, {
+      env: {
+        memory: this.space.memory,
+        trap: (code: number, slot: number) => this.#trap(code, slot),
+        callx: (id: bigint, r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint) => {
+          const helper = id >= 0n && id <= 0xffffffffn ? this.#helpers.get(Number(id)) : undefined;
+          if (!helper) throw new UnknownHelperError(-1, U64(id));
+          return helper.impl(this.#env!, U64(r1), U64(r2), U64(r3), U64(r4), U64(r5));
+        },
+      },
+      helpers: helperImports,
+    });
+    this.#exports = instance.exports as Record<string, WasmFunction | WebAssembly.Global>;
+    this.#fuel = this.#exports.fuel as WebAssembly.Global;
+    this.#stackLimit = this.#exports.stack_limit as WebAssembly.Global;
+    this.compileMs = performance.now() - started;
+  }
+
+  /** The module as WebAssembly text. */
+  toWat(): string {
+    return printModule(this.compiled.module);
+  }
+
+  #trap(code: number, slot: number): never {
+    switch (code) {
+      case TrapCode.CALL_DEPTH: throw new CallDepthError(slot, MAX_CALL_FRAMES);
+      case TrapCode.OUT_OF_FUEL: throw new BudgetExceededError(slot, this.#budget);
+      default: throw new PcOutOfRangeError(slot + 1, this.program.length);
+    }
+  }
+
+  run(options: RunOptions<Env> = {}): RunResult {
+    const space = this.space;
+    const entry = options.entry ?? 0;
+    const fn = this.#exports[`f${entry}`] as WasmFunction | undefined;
+    if (typeof fn !== 'function') throw new RangeError(`slot ${entry} does not start a function of the program`);
+    const depth = this.#depth;
+    const stack = (this.#stacks[depth] ??= space.allocate(STACK_BYTES, { kind: 'stack', name: `jit stack ${depth}` }));
+    const owned: Region[] = [];
+    const savedEnv = this.#env;
+    const savedFuel = this.#fuel.value as bigint;
+    const savedLimit = this.#stackLimit.value as bigint;
+    try {
+      const top = stack.start + STACK_BYTES;
+      space.bytes.fill(0, top - STACK_SIZE, top);
+      const regs = [0n, 0n, 0n, 0n, 0n, 0n];
+      let input: Region | undefined;
+      if (options.memory !== undefined && options.memory.length > 0) {
+        input = space.allocate(options.memory.length, { kind: 'input', name: 'input memory' });
+        owned.push(input);
+        space.bytes.set(options.memory, input.start);
+        regs[1] = BigInt(input.start);
+        regs[2] = BigInt(input.size);
+      }
+      options.registers?.forEach((value, i) => {
+        if (value !== undefined && i >= 1 && i <= 5) regs[i] = value;
+      });
+      this.#env = options.env ?? ({ space, cpu: 0 } as HelperEnv as Env);
+      this.#budget = options.budget ?? Infinity;
+      this.#fuel.value = options.budget === undefined || !Number.isFinite(options.budget) ? UNLIMITED : BigInt(Math.max(0, Math.floor(options.budget)));
+      this.#stackLimit.value = BigInt(stack.start);
+      this.#depth = depth + 1;
+      let r0: bigint;
+      try {
+        r0 = U64(fn(regs[1]!, regs[2]!, regs[3]!, regs[4]!, regs[5]!, BigInt(top)));
+      } catch (error) {
+        if (error instanceof ProgramExit) r0 = U64(error.r0);
+        else if (error instanceof WebAssembly.RuntimeError) throw new MemoryAccessError(-1, 0n, 0, 'read', 'compiled code', error.message);
+        else throw error;
+      }
+      const result: RunResult = { r0, executed: 0 };
+      return input ? { ...result, memory: space.bytes.slice(input.start, input.start + input.size) } : result;
+    } finally {
+      this.#depth = depth;
+      this.#env = savedEnv;
+      if (depth > 0) {
+        this.#fuel.value = savedFuel;
+        this.#stackLimit.value = savedLimit;
+      }
+      for (const r of owned) space.release(r);
+    }
+  }
+
+  /** Gives the stacks back to the address space. */
+  free(): void {
+    for (const r of this.#stacks.splice(0)) this.space.release(r);
+  }
+}
