@@ -12,6 +12,7 @@ interface Entry {
 const COMMANDS: Record<string, Entry> = {
   asm: { summary: 'assemble a source file to raw bytecode', load: async () => (await import('./asm.js')).asmCommand },
   disasm: { summary: 'disassemble raw bytecode, assembly or an ELF object', load: async () => (await import('./disasm.js')).disasmCommand },
+  jit: { summary: 'compile a program to WebAssembly and print it as text (or save the module)', load: async () => (await import('./jit.js')).jitCommand },
   inspect: { summary: 'list the programs, maps, globals and CO-RE relocations of an ELF object', load: async () => (await import('./inspect.js')).inspectCommand },
   run: { summary: 'run a program in the interpreter and print r0', load: async () => (await import('./run.js')).runCommand },
   conformance: { summary: 'run every .data file of a conformance directory', load: async () => (await import('./conformance.js')).conformanceCommand },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,4 +97,20 @@ test('run prints bpf_trace_printk lines on stderr in trace_pipe format', async (
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out, '0x6\n', 'trace_printk returns the bytes written');
   assert.match(r.err, /^ +\S+-\d+ +\[000\] \S{4,5} +\d+\.\d{6}: bpf_trace_printk: hi 42\n$/);
+});
+
+test('run --engine: the JIT and the interpreter (default) give the same answer; jit --wat prints the module', async () => {
+  const jit = await cli('run', join(ROOT, 'examples/sum.s'), '--engine', 'jit');
+  const interp = await cli('run', join(ROOT, 'examples/sum.s'), '--engine', 'interp');
+  assert.deepEqual([jit.out, interp.out], ['0x13ba\n', '0x13ba\n']);
+  assert.match((await cli('run', join(ROOT, 'examples/sum.s'), '--engine', 'v8')).err, /--engine must be jit or interp/);
+  const wat = await cli('jit', join(ROOT, 'examples/sum.s'), '--wat');
+  assert.equal(wat.code, 0, wat.err);
+  assert.match(wat.out, /^\(module\n/);
+  assert.match(wat.out, /\(func \d+ ;; bpf function at slot 0 \(export "f0"\)/);
+  assert.match(wat.out, /\n +loop ;; block at slot \d+\n/);
+  const dir = await mkdtemp(join(tmpdir(), 'tsbpf-jit-'));
+  const saved = await cli('jit', join(ROOT, 'examples/sum.s'), '-o', join(dir, 'sum.wasm'));
+  assert.match(saved.out, /^\d+ bytes, 1 function, compiled in/);
+  assert.ok(WebAssembly.validate(await readFile(join(dir, 'sum.wasm'))));
 });

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { assemble } from '../asm/index.js';
 import { conformanceHelpers, parseDataFile } from '../conformance/index.js';
 import { type Instruction, decodeProgram } from '../isa/index.js';
-import { Interpreter } from '../vm/index.js';
+import { Interpreter, JitProgram, JitUnsupportedError, type Executable } from '../vm/index.js';
 import { MAP_TYPE_IDS, type BpfMap, type MapSpec, type MapTypeName } from '../maps/map.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { loadObject, type ProgramTypeName } from '../object/index.js';
@@ -16,7 +16,7 @@ import { Runtime, type RuntimeProgram } from '../runtime/index.js';
 import { type Command, UsageError, parseOptions } from './command.js';
 import { detectProgramFile } from './source.js';
 
-const USAGE = `usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N]
+const USAGE = `usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N] [--engine jit|interp]
        tsbpf run FILE --type xdp|socket|tc|raw_tp|tracing [--data F] [--ctx F] [--repeat N]
                  [--map NAME:TYPE:KEY:VALUE:MAX[:FLAGS]]... [--dump-maps] [--program NAME] [--json]
   FILE: a conformance .data file, assembly, raw bytecode, or an ELF object (its maps are created, --program picks one)
@@ -40,6 +40,7 @@ export const runCommand: Command = async (args, io) => {
       'mem-file': { type: 'string' },
       json: { type: 'boolean', default: false },
       budget: { type: 'string' },
+      engine: { type: 'string', default: 'interp' },
       type: { type: 'string' },
       data: { type: 'string' },
       ctx: { type: 'string' },
@@ -55,6 +56,7 @@ export const runCommand: Command = async (args, io) => {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one FILE\n${USAGE}`);
+  if (values.engine !== 'jit' && values.engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not '${values.engine}'`);
   if (values.mem !== undefined && values['mem-file'] !== undefined) throw new UsageError('give --mem or --mem-file, not both');
   let budget: number | undefined;
   if (values.budget !== undefined) {
@@ -85,7 +87,7 @@ export const runCommand: Command = async (args, io) => {
   if (values.mem !== undefined) memory = parseHexBytes(values.mem);
   if (values['mem-file'] !== undefined) memory = new Uint8Array(await readFile(values['mem-file']));
 
-  const vm = new Interpreter(program, { helpers: conformanceHelpers() });
+  const vm = values.engine === 'interp' ? new Interpreter(program, { helpers: conformanceHelpers() }) : jitOrInterpreter(program);
   const result = vm.run({ ...(memory !== undefined ? { memory } : {}), ...(budget !== undefined ? { budget } : {}) });
   const hex = `0x${result.r0.toString(16)}`;
   if (values.json) {
@@ -99,6 +101,16 @@ export const runCommand: Command = async (args, io) => {
   }
   return 0;
 };
+
+/** The JIT, or the interpreter for what the JIT does not compile (legacy packet loads). */
+function jitOrInterpreter(program: Instruction[]): Executable {
+  try {
+    return new JitProgram(program, { helpers: conformanceHelpers() });
+  } catch (e) {
+    if (!(e instanceof JitUnsupportedError)) throw e;
+    return new Interpreter(program, { helpers: conformanceHelpers() });
+  }
+}
 
 const TYPES: Record<string, ProgramTypeName> = {
   xdp: 'xdp', socket: 'socket_filter', socket_filter: 'socket_filter', tc: 'sched_cls', sched_cls: 'sched_cls',
@@ -137,14 +149,14 @@ interface RuntimeRun {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly kind: string;
-  readonly values: { type?: string; data?: string; ctx?: string; repeat?: string; map?: string[]; 'dump-maps'?: boolean; program?: string; json?: boolean };
+  readonly values: { engine?: string; type?: string; data?: string; ctx?: string; repeat?: string; map?: string[]; 'dump-maps'?: boolean; program?: string; json?: boolean };
   readonly budget: number | undefined;
 }
 
 /** Runs a program in a Runtime: maps, a context of its type, test-run semantics. */
 async function runInRuntime(run: RuntimeRun, io: Parameters<Command>[1]): Promise<number> {
   const { values } = run;
-  const runtime = new Runtime();
+  const runtime = new Runtime({ engine: values.engine === 'interp' ? 'interpreter' : 'jit' });
   let program: RuntimeProgram;
   const asType = values.type === undefined ? undefined : TYPES[values.type];
   if (values.type !== undefined && asType === undefined) throw new UsageError(`--type must be one of ${Object.keys(TYPES).join(', ')}, not '${values.type}'`);

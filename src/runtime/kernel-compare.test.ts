@@ -85,7 +85,7 @@ function drain(pop: () => Uint8Array | undefined): string[] {
   return out;
 }
 
-test('maps and helpers: tsbpf and Linux agree on every retval, packet and map', (t) => {
+for (const engine of ['interpreter', 'jit'] as const) test(`maps and helpers (${engine}): tsbpf and Linux agree on every retval, packet and map`, (t) => {
   const permission = bpfPermission();
   if (!permission.permitted) return t.skip(`no kernel to compare with: ${permission.reason}`);
   const spec = loadObject(readFileSync(OBJECT));
@@ -93,8 +93,9 @@ test('maps and helpers: tsbpf and Linux agree on every retval, packet and map', 
   const net = { key: Uint8Array.of(8, 0, 0, 0, 10, 0, 0, 0), value: u32(8) };
 
   // tsbpf
-  const runtime = new Runtime();
+  const runtime = new Runtime({ engine });
   const ours = runtime.loadObject(spec);
+  for (const p of ours.programs.values()) assert.equal(p.engine, engine, `${p.name} runs on the ${engine}`);
   const m = (name: string) => ours.maps.get(name)!;
   m('routes').update(route.key, route.value);
   m('routes').update(net.key, net.value);

@@ -8,7 +8,7 @@ import { AddressSpace } from '../memory/index.js';
 import { createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
-import { Interpreter } from '../vm/index.js';
+import { Interpreter, JitProgram, JitUnsupportedError, type Executable } from '../vm/index.js';
 import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
 
@@ -23,6 +23,13 @@ export interface RuntimeOptions {
   readonly cpus?: number;
   /** Back the address space by a SharedArrayBuffer, for worker threads. */
   readonly shared?: boolean;
+  /**
+   * The engine programs run on. The JIT (falling back to the interpreter for
+   * what it cannot compile) checks no region bounds, so it is for verified
+   * programs; until the runtime verifies before it runs, the default is the
+   * interpreter, which checks every access.
+   */
+  readonly engine?: EngineName;
   /** Makes maps before the built-in types are tried (a host's own map types); undefined falls through. */
   readonly mapFactory?: (spec: MapSpec, space: AddressSpace, cpus: number) => BpfMap | undefined;
 }
@@ -74,9 +81,14 @@ export class UnknownKfuncError extends Error {
   }
 }
 
+/** Which engine runs a program: the WebAssembly JIT or the reference interpreter. */
+export type EngineName = 'jit' | 'interpreter';
+
 /** A program loaded into a runtime. */
 export class RuntimeProgram {
-  readonly interpreter: Interpreter<RuntimeEnv>;
+  readonly executable: Executable<RuntimeEnv>;
+  /** The engine in use: a program the JIT cannot compile (legacy packet loads, kfuncs by id) runs interpreted. */
+  readonly engine: EngineName;
   constructor(
     readonly runtime: Runtime,
     readonly id: number,
@@ -84,8 +96,19 @@ export class RuntimeProgram {
     readonly type: ProgramTypeName,
     readonly instructions: readonly Instruction[],
     resolve: (insn: Instruction, index: number) => bigint,
+    engine: EngineName,
   ) {
-    this.interpreter = new Interpreter<RuntimeEnv>(instructions, { helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve });
+    const options = { helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve };
+    let executable: Executable<RuntimeEnv> | undefined;
+    if (engine === 'jit') {
+      try {
+        executable = new JitProgram<RuntimeEnv>(instructions, options);
+      } catch (e) {
+        if (!(e instanceof JitUnsupportedError)) throw e;
+      }
+    }
+    this.executable = executable ?? new Interpreter<RuntimeEnv>(instructions, options);
+    this.engine = executable ? 'jit' : 'interpreter';
   }
 
   testRun(options: TestRunOptions = {}): TestRunResult {
@@ -107,6 +130,7 @@ export class Runtime {
   readonly #programs = new Map<number, RuntimeProgram>();
   readonly #factory?: RuntimeOptions['mapFactory'];
   readonly #kfuncs = new Map<string, number>();
+  readonly #engine: EngineName;
   #nextProgramId = 1;
 
   constructor(options: RuntimeOptions = {}) {
@@ -117,6 +141,7 @@ export class Runtime {
       ...basicHelpers<RuntimeEnv>(), ...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>(),
     ]);
     this.#factory = options.mapFactory;
+    this.#engine = options.engine ?? 'interpreter';
   }
 
   /** Creates a map (and, for maps of maps, checks inner maps against `innerMap`). */
@@ -166,7 +191,8 @@ export class Runtime {
   #captureStack(): bigint[] {
     const here = new URL('../', import.meta.url).pathname;
     const lines = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
-    const ours = (l: string) => l.includes(here) && !/\.test\.js:/.test(l);
+    // tsbpf's own frames (compiled programs included) are not the caller's stack.
+    const ours = (l: string) => (l.includes(here) && !/\.test\.js:/.test(l)) || l.includes('wasm://');
     const first = lines.findIndex((l) => !ours(l));
     return lines.slice(Math.max(0, first)).filter((l) => !ours(l) && !/(^|\()node:/.test(l)).map((frame) => {
       let id = this.#frameIds.get(frame);
@@ -188,7 +214,7 @@ export class Runtime {
    * Loads instructions. Map references are `lddw rX, map_fd(N)` where N is a
    * map id of this runtime, or come from `references` (an ObjectSpec program).
    */
-  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references'] } = {}): RuntimeProgram {
+  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references']; engine?: EngineName } = {}): RuntimeProgram {
     const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
     const resolve = (insn: Instruction, index: number): bigint => {
       const ref = byIndex.get(index);
@@ -212,7 +238,7 @@ export class Runtime {
       linked[ref.index] = make(0x85, 0, CallSrc.HELPER, 0, kfunc);
     }
     const id = this.#nextProgramId++;
-    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', linked, resolve);
+    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', linked, resolve, options.engine ?? this.#engine);
     this.#programs.set(id, program);
     return program;
   }
@@ -293,7 +319,7 @@ export class Runtime {
         },
         callFunction: (target, args) => {
           if ((target & ~0xffff_ffffn) !== FUNCTION_TAG) throw new Error(`0x${target.toString(16)} is not a function of the program`);
-          const result = program.interpreter.run({
+          const result = program.executable.run({
             entry: Number(target & 0xffff_ffffn), registers: [0n, ...args], regions: context.regions, env,
             regionKinds: CALLBACK_REGION_KINDS, budget,
           });
@@ -310,7 +336,7 @@ export class Runtime {
         tailCalls = 0;
         for (;;) {
           try {
-            const result = program.interpreter.run(runOptions);
+            const result = program.executable.run(runOptions);
             executed += result.executed;
             retval = result.r0;
             break;
