@@ -8,12 +8,14 @@ import { type BenchRow, type BenchSuite, formatTable } from './harness.js';
 import { interpreterSuite } from './interpreter.js';
 import { representationSuite } from './representation.js';
 import { mapsSuite } from './maps.js';
+import { enginesSuite } from './engines.js';
 
 /** Every suite, in the order they run. */
 export const SUITES: readonly BenchSuite[] = [
   interpreterSuite,
   representationSuite,
   mapsSuite,
+  enginesSuite,
 ];
 
 async function main(args: string[]): Promise<number> {
