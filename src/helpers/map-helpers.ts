@@ -7,7 +7,7 @@
 import { helperId } from '../isa/index.js';
 import type { BpfMap } from '../maps/map.js';
 import { Errno } from '../maps/map.js';
-import { HelperError, type HelperDefinition, type HelperEnv } from './table.js';
+import { HelperError, type FastHelper, type HelperDefinition, type HelperEnv } from './table.js';
 
 /** What map helpers need from the runtime. */
 export interface MapHelperEnv extends HelperEnv {
@@ -41,21 +41,30 @@ function has<T>(m: BpfMap, method: keyof T & string): m is BpfMap & T {
   return typeof (m as unknown as Record<string, unknown>)[method] === 'function';
 }
 
-const def = <Env extends MapHelperEnv>(name: string, proto: HelperDefinition['proto'], impl: HelperDefinition<Env>['impl']): HelperDefinition<Env> => {
+const def = <Env extends MapHelperEnv>(name: string, proto: HelperDefinition['proto'], impl: HelperDefinition<Env>['impl'], fast?: FastHelper<Env>): HelperDefinition<Env> => {
   const id = helperId(name);
   if (id === undefined) throw new Error(`no helper named ${name}`);
-  return { id, name, proto, impl };
+  return { id, name, proto, impl, ...(fast ? { fast } : {}) };
 };
+
+function mapOf(env: MapHelperEnv, helper: string, address: number): BpfMap {
+  const m = env.mapAt(address >>> 0);
+  if (!m) throw new HelperError(helper, `0x${(address >>> 0).toString(16)} is not a map (pass the map itself, as in bpf_${helper}(&my_map, …))`);
+  return m;
+}
 
 /** The map helpers, for any runtime whose env resolves map addresses. */
 export function mapHelpers<Env extends MapHelperEnv>(): HelperDefinition<Env>[] {
   return [
     def<Env>('map_lookup_elem', { args: ['const_map_ptr', 'map_key'], ret: 'map_value_or_null' },
-      (env, m, key) => BigInt(Math.max(0, map(env, 'map_lookup_elem', m).lookupAddress(addr(key), env.cpu)))),
+      (env, m, key) => BigInt(Math.max(0, map(env, 'map_lookup_elem', m).lookupAddress(addr(key), env.cpu))),
+      { arity: 2, result: 'address', impl: (env, m, key) => Math.max(0, mapOf(env, 'map_lookup_elem', m).lookupAddress(key >>> 0, env.cpu)) }),
     def<Env>('map_update_elem', { args: ['const_map_ptr', 'map_key', 'map_value', 'anything'], ret: 'integer' },
-      (env, m, key, value, flags) => BigInt.asUintN(64, BigInt(map(env, 'map_update_elem', m).updateFrom(addr(key), addr(value), Number(BigInt.asUintN(32, flags)), env.cpu)))),
+      (env, m, key, value, flags) => BigInt.asUintN(64, BigInt(map(env, 'map_update_elem', m).updateFrom(addr(key), addr(value), flags > 0xffffffffn ? -1 : Number(flags), env.cpu))),
+      { arity: 4, result: 'errno', impl: (env, m, key, value, flags) => mapOf(env, 'map_update_elem', m).updateFrom(key >>> 0, value >>> 0, flags === -1 ? -1 : flags >>> 0, env.cpu) }),
     def<Env>('map_delete_elem', { args: ['const_map_ptr', 'map_key'], ret: 'integer' },
-      (env, m, key) => BigInt.asUintN(64, BigInt(map(env, 'map_delete_elem', m).deleteFrom(addr(key))))),
+      (env, m, key) => BigInt.asUintN(64, BigInt(map(env, 'map_delete_elem', m).deleteFrom(addr(key)))),
+      { arity: 2, result: 'errno', impl: (env, m, key) => mapOf(env, 'map_delete_elem', m).deleteFrom(key >>> 0) }),
     def<Env>('map_lookup_percpu_elem', { args: ['const_map_ptr', 'map_key', 'anything'], ret: 'map_value_or_null' },
       (env, m, key, cpu) => {
         const target = map(env, 'map_lookup_percpu_elem', m);

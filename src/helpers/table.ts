@@ -81,6 +81,19 @@ export interface HelperDefinition<Env extends HelperEnv = HelperEnv> {
   readonly name: string;
   readonly proto: HelperPrototype;
   readonly impl: HelperImpl<Env>;
+  /**
+   * The same helper for engines that pass its first `arity` arguments as
+   * 32-bit numbers (the JIT; pointers above 4 GiB arrive as 0xffffffff, which
+   * no region holds): no BigInts on the hot path. `result` says how the
+   * number widens back to 64 bits.
+   */
+  readonly fast?: FastHelper<Env>;
+}
+
+export interface FastHelper<Env extends HelperEnv = HelperEnv> {
+  readonly arity: number;
+  readonly result: 'address' | 'errno';
+  readonly impl: (env: Env, a: number, b: number, c: number, d: number) => number;
 }
 
 /**

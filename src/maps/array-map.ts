@@ -34,6 +34,11 @@ export class ArrayMap implements BpfMap {
     return this.#region.size;
   }
 
+  /** Bytes between consecutive values (value_size rounded up to 8). */
+  get stride(): number {
+    return this.#stride;
+  }
+
   /** Where index `i`'s value for `cpu` lives. */
   valueAddress(index: number, cpu = 0): number {
     return this.#region.start + (index * this.cpus + (this.#perCpu ? cpu : 0)) * this.#stride;

@@ -78,7 +78,7 @@ export class LpmTrie implements BpfMap {
   }
 
   #insert(key: Uint8Array, flags: number, write: (valueAddress: number) => void): number {
-    if (flags > UpdateFlag.EXIST) return -Errno.EINVAL;
+    if (flags < 0 || flags > UpdateFlag.EXIST) return -Errno.EINVAL;
     const { length, masked } = this.#parse(key);
     if (length > this.#bits) return -Errno.EINVAL;
     const table = this.#byLength.get(length) ?? new Map<string, number>();

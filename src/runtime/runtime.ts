@@ -5,7 +5,7 @@
 import { HelperTable, TracePipe, basicHelpers, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type RuntimeHelperEnv, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace } from '../memory/index.js';
-import { createMap, type BpfMap, type MapSpec } from '../maps/index.js';
+import { ArrayMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
 import { Interpreter, JitProgram, JitUnsupportedError, type Executable } from '../vm/index.js';
@@ -98,7 +98,16 @@ export class RuntimeProgram {
     resolve: (insn: Instruction, index: number) => bigint,
     engine: EngineName,
   ) {
-    const options = { helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve };
+    const options = {
+      helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve,
+      // Plain arrays (not per-CPU: the CPU is chosen per run) get their lookups inlined by the JIT.
+      describeMap: (pointer: bigint) => {
+        const map = pointer <= 0xffffffffn ? runtime.maps.at(Number(pointer)) : undefined;
+        return map instanceof ArrayMap && map.spec.type === 'array'
+          ? { kind: 'array' as const, values: map.valueAddress(0), stride: map.stride, maxEntries: map.spec.maxEntries }
+          : undefined;
+      },
+    };
     let executable: Executable<RuntimeEnv> | undefined;
     if (engine === 'jit') {
       try {

@@ -29,12 +29,28 @@ export interface CompileOptions {
   readonly resolveLddw?: (insn: Instruction, index: number) => bigint;
   /** The memory the module imports: its limits must match the runtime's. */
   readonly memory: { readonly initial: number; readonly maximum: number; readonly shared: boolean };
+  /** Helpers with a 32-bit form (see `FastHelper`): called without BigInts. */
+  readonly fastHelpers?: ReadonlyMap<number, { readonly arity: number; readonly result: 'address' | 'errno' }>;
+  /**
+   * What a map pointer (a resolved lddw map_fd value) is, when its lookups can
+   * be inlined: a plain array, whose value for key k sits at values + k * stride.
+   */
+  readonly describeMap?: (pointer: bigint) => InlineArray | undefined;
+}
+
+export interface InlineArray {
+  readonly kind: 'array';
+  readonly values: number;
+  readonly stride: number;
+  readonly maxEntries: number;
 }
 
 export interface CompiledProgram {
   readonly module: ModuleDef;
   /** Helper ids, in the order of their imports (after the fixed ones). */
   readonly helpers: readonly number[];
+  /** Helpers also imported in their 32-bit form (module "fast"), after those. */
+  readonly fastHelpers: readonly number[];
   /** BPF functions: their first slot and the export that runs them. */
   readonly functions: readonly { readonly entry: number; readonly export: string }[];
   /** Functions compiled as dispatch loops because their control flow is irreducible. */
@@ -55,7 +71,9 @@ const R0 = 6;
 const T64 = 11;
 const T32 = 12;
 const PC = 13;
-const LOCALS: readonly ValueType[] = [I64, I64, I64, I64, I64, /* t64 */ I64, /* t32 */ I32, /* pc */ I32];
+/** Loop iterations this function may still make (a copy of the fuel global, cheaper to count down). */
+const FUEL = 14;
+const LOCALS: readonly ValueType[] = [I64, I64, I64, I64, I64, /* t64 */ I64, /* t32 */ I32, /* pc */ I32, /* fuel */ I64];
 const reg = (n: number): number => (n === 0 ? R0 : n <= 5 ? n - 1 : n === 10 ? R10 : n + 1);
 
 const FUNC_TYPE = { params: [I64, I64, I64, I64, I64, I64], results: [I64] } as const;
@@ -120,8 +138,10 @@ export function compileProgram(insns: readonly Instruction[], options: CompileOp
   for (const insn of insns) {
     if (insn.op.kind === 'call' && insn.op.target === 'helper' && !helperIds.includes(insn.imm >>> 0)) helperIds.push(insn.imm >>> 0);
   }
+  const fastIds = helperIds.filter((id) => options.fastHelpers?.has(id));
   const helperImport = (id: number) => FIXED_IMPORTS + helperIds.indexOf(id);
-  const firstFunction = FIXED_IMPORTS + helperIds.length;
+  const fastImport = (id: number) => FIXED_IMPORTS + helperIds.length + fastIds.indexOf(id);
+  const firstFunction = FIXED_IMPORTS + helperIds.length + fastIds.length;
   const funcIndex = (entry: number) => {
     const i = entries.indexOf(entry);
     if (i < 0) throw new JitUnsupportedError(entry, 'call into the middle of a function');
@@ -132,7 +152,8 @@ export function compileProgram(insns: readonly Instruction[], options: CompileOp
     const end = entries[f + 1] ?? insns.length;
     const graph = functionGraph(insns, entry, end);
     const code = new Code();
-    const emitter = new Emitter(insns, code, options, helperImport, funcIndex);
+    const emitter = new Emitter(insns, code, options, helperImport, funcIndex, fastImport);
+    code.globalGet(GLOBAL_FUEL).localSet(FUEL);
     if (graph.reducible) emitter.structured(graph);
     else {
       dispatchLoops++;
@@ -152,7 +173,18 @@ export function compileProgram(insns: readonly Instruction[], options: CompileOp
     { module: 'env', name: 'trap', type: { params: [I32, I32], results: [] } },
     { module: 'env', name: 'callx', type: { params: [I64, I64, I64, I64, I64, I64], results: [I64] } },
     ...helperIds.map((id) => ({ module: 'helpers', name: String(id), type: HELPER_TYPE })),
+    ...fastIds.map((id) => {
+      const arity = options.fastHelpers!.get(id)!.arity;
+      return { module: 'fast', name: String(id), type: { params: Array<ValueType>(arity).fill(I32), results: [I32] as ValueType[] } };
+    }),
   ];
+  // The usual entry: r1 and r2 as 32-bit numbers (a context or memory and its size) and a zeroed frame,
+  // so a run crosses from JavaScript without BigInts.
+  const entry = new Code();
+  entry.localGet(2).i32Const(STACK_SIZE).op('i32.sub', [I32_SUB]).i32Const(0).i32Const(STACK_SIZE).op('memory.fill', [0xfc, 0x0b, 0x00]);
+  entry.localGet(0).op('i64.extend_i32_u', [I64_EXTEND_U]).localGet(1).op('i64.extend_i32_u', [I64_EXTEND_U]);
+  entry.i64Const(0n).i64Const(0n).i64Const(0n).localGet(2).op('i64.extend_i32_u', [I64_EXTEND_U]).call(firstFunction, 'the program');
+  functions.push({ name: 'entry with 32-bit arguments', type: { params: [I32, I32, I32], results: [I64] }, locals: [], code: entry, export: 'entry' });
   return {
     module: {
       memory: { module: 'env', name: 'memory', ...options.memory },
@@ -164,6 +196,7 @@ export function compileProgram(insns: readonly Instruction[], options: CompileOp
       ],
     },
     helpers: helperIds,
+    fastHelpers: fastIds,
     functions: entries.map((entry) => ({ entry, export: `f${entry}` })),
     dispatchLoops,
   };
@@ -178,7 +211,11 @@ class Emitter {
     private readonly options: CompileOptions,
     private readonly helperImport: (id: number) => number,
     private readonly funcIndex: (entry: number) => number,
+    private readonly fastImport: (id: number) => number,
   ) {}
+
+  /** Registers known, within the current block, to hold a map pointer from a lddw map_fd. */
+  #maps = new Map<number, bigint>();
 
   // ---------------------------------------------------------------- control flow
 
@@ -285,8 +322,7 @@ class Emitter {
 
   /** Counts a loop iteration against the run's fuel. */
   #fuel(slot: number): void {
-    this.code.globalGet(GLOBAL_FUEL).i64Const(1n).op('i64.sub', [I64_SUB]).globalSet(GLOBAL_FUEL);
-    this.code.globalGet(GLOBAL_FUEL).i64Const(0n).op('i64.lt_s', [0x53]);
+    this.code.localGet(FUEL).i64Const(1n).op('i64.sub', [I64_SUB]).localTee(FUEL).i64Const(0n).op('i64.lt_s', [0x53]);
     this.code.open('if', 'out of fuel');
     this.#trap(TrapCode.OUT_OF_FUEL, slot);
     this.code.end();
@@ -301,6 +337,7 @@ class Emitter {
   /** Emits a block's instructions except a final jump or exit; returns the last slot. */
   #straight(b: BasicBlock): number {
     let last = b.start;
+    this.#maps.clear();
     for (let i = b.start; i < b.end; i++) {
       const insn = this.insns[i]!;
       if (insn.op.kind === 'lddw-tail') continue;
@@ -308,8 +345,44 @@ class Emitter {
       const k = insn.op.kind;
       if (k === 'exit' || k === 'jump' || k === 'ja') break;
       this.#instruction(insn, i);
+      this.#track(insn, i);
     }
     return last;
+  }
+
+  /** Keeps `#maps` true: a lddw map_fd sets it; any other write to the register clears it. */
+  #track(insn: Instruction, i: number): void {
+    const op = insn.op;
+    if (op.kind === 'lddw' && op.pseudo === 'map_fd' && this.options.resolveLddw) {
+      this.#maps.set(insn.dst, BigInt.asUintN(64, this.options.resolveLddw(insn, i)));
+      return;
+    }
+    if (op.kind === 'alu' || op.kind === 'endian' || op.kind === 'load' || op.kind === 'lddw') this.#maps.delete(insn.dst);
+    else if (op.kind === 'atomic') {
+      if (op.name === 'cmpxchg') this.#maps.delete(0);
+      else if (op.fetch) this.#maps.delete(insn.src);
+    } else if (op.kind === 'call' || op.kind === 'callx') this.#maps.delete(0);
+  }
+
+  /** Pushes a pointer argument as an i32; a value above 4 GiB becomes 0xffffffff, which no region holds. */
+  #pointerArg(r: number): void {
+    const c = this.code;
+    c.localGet(reg(r)).op('i32.wrap_i64', [I32_WRAP]).i32Const(-1);
+    c.localGet(reg(r)).i64Const(32n).op('i64.shr_u', [I64_SHR_U]).op('i64.eqz', [0x50]);
+    c.op('select', [0x1b]);
+  }
+
+  /** bpf_map_lookup_elem on a plain array, in WebAssembly: the value's address, or NULL past the end. */
+  #inlineArrayLookup(array: InlineArray): void {
+    const c = this.code;
+    c.comment('bpf_map_lookup_elem on an array, inlined');
+    c.localGet(reg(2)).op('i32.wrap_i64', [I32_WRAP]).mem('i64.load32_u', [0x35], 2).localTee(T64);
+    c.i64Const(BigInt(array.maxEntries)).op('i64.lt_u', [0x54]);
+    c.open('if', 'key in range');
+    c.localGet(T64).i64Const(BigInt(array.stride)).op('i64.mul', [I64_MUL]).i64Const(BigInt(array.values)).op('i64.add', [I64_ADD]).localSet(R0);
+    c.else();
+    c.i64Const(0n).localSet(R0);
+    c.end();
   }
 
   /** Pushes the second operand of an ALU or jump: a register, or the immediate (sign-extended for 64 bits). */
@@ -399,8 +472,22 @@ class Emitter {
       case 'call': {
         if (op.target === 'kfunc') throw new JitUnsupportedError(i, 'kfunc calls by BTF id');
         if (op.target === 'helper') {
+          const id = insn.imm >>> 0;
+          const mapPointer = this.#maps.get(1);
+          const array = id === 1 && mapPointer !== undefined ? this.options.describeMap?.(mapPointer) : undefined;
+          if (array) {
+            this.#inlineArrayLookup(array);
+            return;
+          }
+          const fast = this.options.fastHelpers?.get(id);
+          if (fast) {
+            for (let r = 1; r <= fast.arity; r++) this.#pointerArg(r);
+            c.call(this.fastImport(id), `helper ${id}, 32-bit form`);
+            c.op(fast.result === 'address' ? 'i64.extend_i32_u' : 'i64.extend_i32_s', [fast.result === 'address' ? I64_EXTEND_U : 0xac]).localSet(R0);
+            return;
+          }
           for (let r = 1; r <= 5; r++) c.localGet(reg(r));
-          c.call(this.helperImport(insn.imm >>> 0), `helper ${insn.imm >>> 0}`).localSet(R0);
+          c.call(this.helperImport(id), `helper ${id}`).localSet(R0);
           return;
         }
         const target = i + insn.imm + 1;

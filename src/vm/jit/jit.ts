@@ -16,14 +16,32 @@ import {
   BudgetExceededError, CallDepthError, MAX_CALL_FRAMES, MemoryAccessError, PcOutOfRangeError, UnknownHelperError,
   type EngineOptions, type Executable, type RunOptions, type RunResult,
 } from '../interpreter/index.js';
-import { TrapCode, compileProgram, type CompiledProgram } from './compile.js';
+import { TrapCode, compileProgram, type CompiledProgram, type InlineArray } from './compile.js';
 import { encodeModule, printModule } from './wasm.js';
 
 type WasmFunction = (r1: bigint, r2: bigint, r3: bigint, r4: bigint, r5: bigint, fp: bigint) => bigint;
 
 const U64 = (v: bigint) => BigInt.asUintN(64, v);
+
+/** Registers the 32-bit entry can take: only r1 and r2, each below 4 GiB. */
+function fitsEntry(regs: readonly (bigint | undefined)[]): boolean {
+  for (let i = 0; i < regs.length; i++) {
+    const v = regs[i];
+    // r0 is not an input; the entry has r1 and r2 only.
+    if (v === undefined || i === 0) continue;
+    if (i > 2 || v < 0n || v > 0xffffffffn) return false;
+  }
+  return true;
+}
 const UNLIMITED = 1n << 62n;
 const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
+
+export interface JitOptions<Env extends HelperEnv = HelperEnv> extends EngineOptions<Env> {
+  /** Which map pointers are plain arrays whose lookups can be inlined (the runtime knows). */
+  readonly describeMap?: (pointer: bigint) => InlineArray | undefined;
+}
+
+type EntryFunction = (r1: number, r2: number, fp: number) => bigint;
 
 export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable<Env> {
   readonly space: AddressSpace;
@@ -42,12 +60,18 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
   #env: Env | undefined;
   #budget = 0;
 
-  constructor(readonly program: readonly Instruction[], options: EngineOptions<Env> = {}) {
+  readonly #entry: EntryFunction;
+
+  constructor(readonly program: readonly Instruction[], options: JitOptions<Env> = {}) {
     const started = performance.now();
     this.space = options.space ?? new AddressSpace();
     this.#helpers = options.helpers ?? new HelperTable<Env>();
+    const fastHelpers = new Map<number, { arity: number; result: 'address' | 'errno' }>();
+    for (const h of this.#helpers) if (h.fast) fastHelpers.set(h.id, { arity: h.fast.arity, result: h.fast.result });
     this.compiled = compileProgram(program, {
       ...(options.resolveLddw ? { resolveLddw: options.resolveLddw } : {}),
+      ...(options.describeMap ? { describeMap: options.describeMap } : {}),
+      fastHelpers,
       memory: { initial: 0, maximum: 65536, shared: this.space.shared },
     });
     this.bytes = encodeModule(this.compiled.module);
@@ -64,6 +88,11 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
         return helper.impl(this.#env!, U64(r1!), U64(r2!), U64(r3!), U64(r4!), U64(r5!));
       };
     }
+    const fastImports: Record<string, (a: number, b: number, c: number, d: number) => number> = {};
+    for (const id of this.compiled.fastHelpers) {
+      const fast = this.#helpers.get(id)!.fast!;
+      fastImports[String(id)] = (a, b, c, d) => fast.impl(this.#env!, a, b, c, d);
+    }
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory: this.space.memory,
@@ -75,10 +104,12 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
         },
       },
       helpers: helperImports,
+      fast: fastImports,
     });
     this.#exports = instance.exports as Record<string, WasmFunction | WebAssembly.Global>;
     this.#fuel = this.#exports.fuel as WebAssembly.Global;
     this.#stackLimit = this.#exports.stack_limit as WebAssembly.Global;
+    this.#entry = this.#exports.entry as unknown as EntryFunction;
     this.compileMs = performance.now() - started;
   }
 
@@ -96,6 +127,35 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
   }
 
   run(options: RunOptions<Env> = {}): RunResult {
+    const regs = options.registers;
+    // The common case (a context in r1, maybe a size in r2, entry 0) crosses into WebAssembly with plain numbers.
+    if (options.memory === undefined && (options.entry ?? 0) === 0 && this.#depth === 0 && (regs === undefined || fitsEntry(regs))) {
+      return this.#runEntry(options);
+    }
+    return this.#runGeneral(options);
+  }
+
+  #runEntry(options: RunOptions<Env>): RunResult {
+    const stack = (this.#stacks[0] ??= this.space.allocate(STACK_BYTES, { kind: 'stack', name: 'jit stack 0' }));
+    const regs = options.registers;
+    this.#env = options.env ?? ({ space: this.space, cpu: 0 } as HelperEnv as Env);
+    this.#budget = options.budget ?? Infinity;
+    this.#fuel.value = options.budget === undefined || !Number.isFinite(options.budget) ? UNLIMITED : BigInt(Math.max(0, Math.floor(options.budget)));
+    this.#stackLimit.value = BigInt(stack.start);
+    this.#depth = 1;
+    try {
+      return { r0: U64(this.#entry(Number(regs?.[1] ?? 0n), Number(regs?.[2] ?? 0n), stack.start + STACK_BYTES)), executed: 0 };
+    } catch (error) {
+      if (error instanceof ProgramExit) return { r0: U64(error.r0), executed: 0 };
+      if (error instanceof WebAssembly.RuntimeError) throw new MemoryAccessError(-1, 0n, 0, 'read', 'compiled code', error.message);
+      throw error;
+    } finally {
+      this.#depth = 0;
+      this.#env = undefined;
+    }
+  }
+
+  #runGeneral(options: RunOptions<Env>): RunResult {
     const space = this.space;
     const entry = options.entry ?? 0;
     const fn = this.#exports[`f${entry}`] as WasmFunction | undefined;
