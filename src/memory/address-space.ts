@@ -69,6 +69,8 @@ export class AddressSpace {
   #regions: Region[] = [];
   /** Free blocks sorted by start, coalesced. */
   #free: FreeBlock[] = [];
+  /** Set when this space grew the memory (a shared buffer is not detached by growth). */
+  #grown = false;
   /** End of the highest block ever handed out or freed. */
   #top = GUARD_SIZE;
 
@@ -87,13 +89,14 @@ export class AddressSpace {
 
   /** The bytes of the whole memory (refreshed after growth). */
   get bytes(): Uint8Array {
-    if (this.memory.buffer !== this.#buffer) this.#refresh();
+    // Growing detaches the old buffer (length 0); reading `memory.buffer` on every access would cost more.
+    if (this.#bytes.byteLength === 0 || this.#grown) this.#refresh();
     return this.#bytes;
   }
 
   /** A DataView over the whole memory (refreshed after growth). */
   get view(): DataView {
-    if (this.memory.buffer !== this.#buffer) this.#refresh();
+    if (this.#bytes.byteLength === 0 || this.#grown) this.#refresh();
     return this.#view;
   }
 
@@ -103,6 +106,7 @@ export class AddressSpace {
   }
 
   #refresh(): void {
+    this.#grown = false;
     this.#buffer = this.memory.buffer;
     this.#bytes = new Uint8Array(this.#buffer);
     this.#view = new DataView(this.#buffer);
@@ -201,6 +205,7 @@ export class AddressSpace {
       const pages = Math.ceil((end - this.size) / PAGE);
       try {
         this.memory.grow(pages);
+        this.#grown = true;
       } catch {
         throw new OutOfMemoryError(size);
       }

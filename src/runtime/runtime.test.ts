@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { assemble } from '../asm/index.js';
 import { helperId } from '../isa/index.js';
 import { HelperError } from '../helpers/index.js';
+import type { JitProgram } from '../vm/index.js';
 import { KernelMap, KernelProgram, bpfPermission } from '../kernel/index.js';
 import { RingBuffer } from '../maps/ringbuf.js';
 import { u32, u64 } from '../maps/index.js';
@@ -304,4 +305,47 @@ test('map in map: a program looks up the inner map, then its value — as in Lin
     kOuter.close();
     kInner.close();
   }
+});
+
+test('the JIT inlines array lookups and calls the map helpers without BigInts, with the interpreter\'s answers', () => {
+  // For keys 0..7 of a 4-entry array: add the value (or 100 when the lookup is NULL) and count hash hits.
+  const source = `
+    r6 = 0
+    r7 = 0
+  loop:
+    *(u32 *)(r10 - 4) = r6
+    r1 = map_fd(arr) ll
+    r2 = r10
+    r2 += -4
+    call 1
+    r1 = 100
+    if r0 == 0 goto add
+    r1 = *(u64 *)(r0 + 0)
+  add:
+    r7 += r1
+    r1 = map_fd(h) ll
+    r2 = r10
+    r2 += -4
+    call 1
+    if r0 == 0 goto next
+    r7 += 1000
+  next:
+    r6 += 1
+    if r6 < 8 goto loop
+    r0 = r7
+    exit`;
+  const results = (['interpreter', 'jit'] as const).map((engine) => {
+    const runtime = new Runtime({ engine });
+    const arr = runtime.createMap({ name: 'arr', type: 'array', keySize: 4, valueSize: 8, maxEntries: 4 });
+    const h = runtime.createMap({ name: 'h', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4 });
+    for (let i = 0; i < 4; i++) arr.update(u32(i), u64(i * 10));
+    h.update(u32(2), u64(0));
+    h.update(u32(6), u64(0));
+    const program = runtime.load(assemble(source, { maps: { arr: runtime.maps.idOf(arr), h: runtime.maps.idOf(h) } }), { type: 'raw_tracepoint' });
+    assert.equal(program.engine, engine);
+    if (engine === 'jit') assert.match((program.executable as JitProgram).toWat(), /bpf_map_lookup_elem on an array, inlined/);
+    return program.testRun().retval;
+  });
+  assert.equal(results[0], 0n + 10n + 20n + 30n + 4n * 100n + 2000n);
+  assert.equal(results[1], results[0]);
 });

@@ -58,7 +58,9 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
   readonly #stacks: Region[] = [];
   #depth = 0;
   #env: Env | undefined;
-  #budget = 0;
+  #budget = -1;
+  /** The stack whose base the stack_limit global holds. */
+  #limitFor = -1;
 
   readonly #entry: EntryFunction;
 
@@ -139,9 +141,14 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
     const stack = (this.#stacks[0] ??= this.space.allocate(STACK_BYTES, { kind: 'stack', name: 'jit stack 0' }));
     const regs = options.registers;
     this.#env = options.env ?? ({ space: this.space, cpu: 0 } as HelperEnv as Env);
-    this.#budget = options.budget ?? Infinity;
-    this.#fuel.value = options.budget === undefined || !Number.isFinite(options.budget) ? UNLIMITED : BigInt(Math.max(0, Math.floor(options.budget)));
-    this.#stackLimit.value = BigInt(stack.start);
+    // Setting an i64 global costs a BigInt: only when it changes (a run leaves the globals as it found them).
+    const budget = options.budget ?? Infinity;
+    if (budget !== this.#budget || this.#limitFor !== stack.start) {
+      this.#budget = budget;
+      this.#fuel.value = !Number.isFinite(budget) ? UNLIMITED : BigInt(Math.max(0, Math.floor(budget)));
+      this.#stackLimit.value = BigInt(stack.start);
+      this.#limitFor = stack.start;
+    }
     this.#depth = 1;
     try {
       return { r0: U64(this.#entry(Number(regs?.[1] ?? 0n), Number(regs?.[2] ?? 0n), stack.start + STACK_BYTES)), executed: 0 };
@@ -185,6 +192,7 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
       this.#budget = options.budget ?? Infinity;
       this.#fuel.value = options.budget === undefined || !Number.isFinite(options.budget) ? UNLIMITED : BigInt(Math.max(0, Math.floor(options.budget)));
       this.#stackLimit.value = BigInt(stack.start);
+      this.#limitFor = -1;
       this.#depth = depth + 1;
       let r0: bigint;
       try {
