@@ -4,11 +4,11 @@
  */
 import { HelperTable, TracePipe, basicHelpers, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type RuntimeHelperEnv, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
-import { AddressSpace } from '../memory/index.js';
+import { AddressSpace, type Region } from '../memory/index.js';
 import { ArrayMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
-import { Interpreter, JitProgram, JitUnsupportedError, type Executable } from '../vm/index.js';
+import { Interpreter, JitProgram, JitUnsupportedError, type Executable, type RunOptions } from '../vm/index.js';
 import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
 
@@ -53,6 +53,17 @@ export interface TestRunResult {
   readonly durationNs: number;
   /** Instructions executed in the last run by the program that returned (a tail call's caller is not counted). */
   readonly executed: number;
+}
+
+/** What one run (and its tail calls and callbacks) keeps. */
+interface RunSession {
+  program: RuntimeProgram;
+  executed: number;
+  tailCalls: number;
+  regions: readonly Region[];
+  frames: bigint[] | undefined;
+  readonly budget: number;
+  env: RuntimeEnv;
 }
 
 /** Marks a BPF_PSEUDO_FUNC value: the function's first instruction in the low bits. */
@@ -139,6 +150,8 @@ export class Runtime {
   readonly #programs = new Map<number, RuntimeProgram>();
   readonly #factory?: RuntimeOptions['mapFactory'];
   readonly #kfuncs = new Map<string, number>();
+  #eventSession: RunSession | undefined;
+  #eventDepth = 0;
   readonly #engine: EngineName;
   #nextProgramId = 1;
 
@@ -298,67 +311,98 @@ export class Runtime {
     }
   }
 
+  /**
+   * A run's state and the env its helpers see. One per test-run, and one kept
+   * for events (`runOnce`), so a hook's hit allocates nothing of it.
+   */
+  #session(first: RuntimeProgram, cpu: number, budget: number, regions: readonly Region[], xdp?: RuntimeEnv['xdp']): RunSession {
+    const session: RunSession = {
+      program: first, executed: 0, tailCalls: 0, regions, frames: undefined, budget,
+      env: undefined as unknown as RuntimeEnv,
+    };
+    session.env = {
+      space: this.space, cpu, runtime: this, programType: first.type, tracePipe: this.tracePipe,
+      stack: () => (session.frames ??= this.#captureStack()),
+      ...(xdp ? { xdp } : {}),
+      mapAt: (address) => this.maps.at(address),
+      ringOfSample: (address) => {
+        for (const m of this.maps) if (m instanceof RingBuffer && address >= m.dataAddress && address < m.dataAddress + 2 * m.size) return m;
+        return undefined;
+      },
+      tailCall: (array, slot) => {
+        const id = (array as SlotMap).idAt?.(slot);
+        const next = id === undefined ? undefined : this.#programs.get(id);
+        if (!next || session.tailCalls >= MAX_TAIL_CALLS) return false;
+        session.tailCalls++;
+        throw new TailCallSignal(next);
+      },
+      callFunction: (target, args) => {
+        if ((target & ~0xffff_ffffn) !== FUNCTION_TAG) throw new Error(`0x${target.toString(16)} is not a function of the program`);
+        const result = session.program.executable.run({
+          entry: Number(target & 0xffff_ffffn), registers: [0n, ...args], regions: session.regions, env: session.env,
+          regionKinds: CALLBACK_REGION_KINDS, budget: session.budget,
+        });
+        session.executed += result.executed;
+        return result.r0;
+      },
+    };
+    return session;
+  }
+
+  /** One run from `first`, following tail calls; r0 of the program that returned. */
+  #runChain(session: RunSession, first: RuntimeProgram, options: RunOptions<RuntimeEnv>): bigint {
+    session.program = first;
+    session.executed = 0;
+    session.tailCalls = 0;
+    for (;;) {
+      try {
+        const result = session.program.executable.run(options);
+        session.executed += result.executed;
+        return result.r0;
+      } catch (e) {
+        if (!(e instanceof TailCallSignal)) throw e;
+        session.program = e.program;
+      }
+    }
+  }
+
   /** Runs a program as BPF_PROG_TEST_RUN does: a context from data/ctx, retval and the packet and ctx back. */
   testRun(first: RuntimeProgram, options: TestRunOptions = {}): TestRunResult {
     const repeat = Math.max(1, options.repeat ?? 1);
-    const cpu = options.cpu ?? 0;
     const budget = options.budget ?? 1_000_000;
     // One context for all repeats, as the kernel's test-run reuses its skb or frame.
     const context = buildContext(this.space, first.type, options);
-    let frames: bigint[] | undefined;
     try {
-      let program = first;
-      let executed = 0;
-      let tailCalls = 0;
-      const env: RuntimeEnv = {
-        space: this.space, cpu, runtime: this, programType: first.type, tracePipe: this.tracePipe,
-        stack: () => (frames ??= this.#captureStack()),
-        ...(context.xdp ? { xdp: context.xdp } : {}),
-        mapAt: (address) => this.maps.at(address),
-        ringOfSample: (address) => {
-          for (const m of this.maps) if (m instanceof RingBuffer && address >= m.dataAddress && address < m.dataAddress + 2 * m.size) return m;
-          return undefined;
-        },
-        tailCall: (array, slot) => {
-          const id = (array as SlotMap).idAt?.(slot);
-          const next = id === undefined ? undefined : this.#programs.get(id);
-          if (!next || tailCalls >= MAX_TAIL_CALLS) return false;
-          tailCalls++;
-          throw new TailCallSignal(next);
-        },
-        callFunction: (target, args) => {
-          if ((target & ~0xffff_ffffn) !== FUNCTION_TAG) throw new Error(`0x${target.toString(16)} is not a function of the program`);
-          const result = program.executable.run({
-            entry: Number(target & 0xffff_ffffn), registers: [0n, ...args], regions: context.regions, env,
-            regionKinds: CALLBACK_REGION_KINDS, budget,
-          });
-          executed += result.executed;
-          return result.r0;
-        },
-      };
-      const runOptions = { registers: context.registers, regions: context.regions, env, regionKinds: PROGRAM_REGION_KINDS, budget };
+      const session = this.#session(first, options.cpu ?? 0, budget, context.regions, context.xdp);
+      const runOptions = { registers: context.registers, regions: context.regions, env: session.env, regionKinds: PROGRAM_REGION_KINDS, budget };
       let retval = 0n;
       const started = process.hrtime.bigint();
-      for (let run = 0; run < repeat; run++) {
-        program = first;
-        executed = 0;
-        tailCalls = 0;
-        for (;;) {
-          try {
-            const result = program.executable.run(runOptions);
-            executed += result.executed;
-            retval = result.r0;
-            break;
-          } catch (e) {
-            if (!(e instanceof TailCallSignal)) throw e;
-            program = e.program;
-          }
-        }
-      }
+      for (let run = 0; run < repeat; run++) retval = this.#runChain(session, first, runOptions);
       const elapsed = Number(process.hrtime.bigint() - started);
-      return { retval, ...context.finish(), durationNs: Math.round(elapsed / repeat), executed };
+      return { retval, ...context.finish(), durationNs: Math.round(elapsed / repeat), executed: session.executed };
     } finally {
       context.release();
+    }
+  }
+
+  /**
+   * Runs a program once on a context the caller laid out (a hook firing):
+   * r1 = registers[1], the regions it may touch. Returns r0.
+   */
+  runOnce(program: RuntimeProgram, registers: readonly bigint[], regions: readonly Region[], cpu = 0): bigint {
+    let session = this.#eventSession;
+    if (!session || this.#eventDepth > 0) session = this.#session(program, cpu, 1_000_000, regions);
+    else {
+      session.regions = regions;
+      session.frames = undefined;
+      (session.env as { programType?: string }).programType = program.type;
+    }
+    if (this.#eventDepth === 0) this.#eventSession = session;
+    this.#eventDepth++;
+    try {
+      return this.#runChain(session, program, { registers, regions, env: session.env, regionKinds: PROGRAM_REGION_KINDS, budget: session.budget });
+    } finally {
+      this.#eventDepth--;
     }
   }
 }
