@@ -10,6 +10,8 @@ interface Entry {
 
 /** Every command, by name. Modules load lazily. */
 const COMMANDS: Record<string, Entry> = {
+  'trace-open': { summary: 'print TIME(s) COMM PID FILE for every file opened (this process, or the machine with --target kernel)', load: async () => (await import('./demos.js')).traceOpenCommand },
+  hello: { summary: 'bpf_printk("Hello, World!") on every file open, read back from the trace pipe', load: async () => (await import('./demos.js')).helloCommand },
   asm: { summary: 'assemble a source file to raw bytecode', load: async () => (await import('./asm.js')).asmCommand },
   disasm: { summary: 'disassemble raw bytecode, assembly or an ELF object', load: async () => (await import('./disasm.js')).disasmCommand },
   jit: { summary: 'compile a program to WebAssembly and print it as text (or save the module)', load: async () => (await import('./jit.js')).jitCommand },

@@ -9,7 +9,7 @@ export const Cmd = {
   PROG_LOAD: 5, OBJ_PIN: 6, OBJ_GET: 7, PROG_TEST_RUN: 10, PROG_GET_FD_BY_ID: 13, MAP_GET_FD_BY_ID: 14,
   OBJ_GET_INFO_BY_FD: 15, BTF_LOAD: 18,
   MAP_LOOKUP_AND_DELETE_ELEM: 21, MAP_LOOKUP_BATCH: 24, MAP_LOOKUP_AND_DELETE_BATCH: 25, MAP_UPDATE_BATCH: 26,
-  MAP_DELETE_BATCH: 27, MAP_FREEZE: 22,
+  MAP_DELETE_BATCH: 27, MAP_FREEZE: 22, RAW_TRACEPOINT_OPEN: 17, LINK_CREATE: 28,
 } as const;
 
 /** Map types whose values are per CPU (the user sees one value per possible CPU, each rounded up to 8 bytes). */

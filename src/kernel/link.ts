@@ -1,0 +1,134 @@
+/**
+ * Attaching programs in Linux: tracepoints (perf_event_open + a BPF link),
+ * raw tracepoints and tp_btf (BPF_RAW_TRACEPOINT_OPEN). Kinds this kernel
+ * cannot do (no kprobes; fentry/fexit refused at load) fail with the reason
+ * and the alternative.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import koffi from 'koffi';
+import { Cmd } from './constants.js';
+import { FileDescriptor } from './fd.js';
+import type { KernelProgram } from './program.js';
+import { SyscallError, addressOf, bpf } from './syscall.js';
+
+const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+const PERF_TYPE_TRACEPOINT = 2;
+const PERF_SAMPLE_RAW = 1 << 10;
+const PERF_FLAG_FD_CLOEXEC = 8;
+const PERF_EVENT_IOC_ENABLE = 0x2400;
+const PERF_EVENT_IOC_DISABLE = 0x2401;
+const BPF_PERF_EVENT = 41;
+const NR_PERF_EVENT_OPEN: Partial<Record<NodeJS.Architecture, number>> = { x64: 298, arm64: 241 };
+
+export class AttachError extends Error {
+  override readonly name = 'AttachError';
+  constructor(readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+interface Libc {
+  perfEventOpen: (nr: number, attr: Buffer, pid: number, cpu: number, group: number, flags: number) => number;
+  ioctl: (fd: number, request: number, arg: number) => number;
+}
+let libc: Libc | undefined;
+function load(): Libc {
+  if (libc) return libc;
+  const lib = koffi.load('libc.so.6');
+  libc = {
+    perfEventOpen: lib.func('long syscall(long nr, void *attr, int pid, int cpu, int group_fd, unsigned long flags)'),
+    ioctl: lib.func('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+  };
+  return libc;
+}
+
+/** The directory tracefs is mounted on; mounted at /sys/kernel/tracing first when it is not (root only). */
+export function tracefs(): string {
+  let dir = TRACEFS.find((d) => existsSync(`${d}/events`));
+  if (!dir && existsSync(TRACEFS[0]!)) {
+    const mount = koffi.load('libc.so.6').func('int mount(const char *source, const char *target, const char *type, unsigned long flags, const void *data)');
+    if (mount('tracefs', TRACEFS[0]!, 'tracefs', 0, null) === 0) dir = TRACEFS[0];
+  }
+  if (!dir) throw new AttachError('NO_TRACEFS', 'tracefs is not mounted and could not be (mount -t tracefs nodev /sys/kernel/tracing as root)');
+  return dir;
+}
+
+/** An attachment; close() detaches. */
+export class KernelLink {
+  constructor(readonly target: string, private readonly fds: readonly FileDescriptor[]) {}
+
+  close(): void {
+    for (const fd of this.fds) fd.close();
+  }
+}
+
+/**
+ * Attaches a tracepoint program to `category/name` (e.g. `syscalls/sys_enter_openat`).
+ * @throws AttachError when the tracepoint does not exist; SyscallError from the kernel.
+ */
+export function attachTracepoint(program: KernelProgram, category: string, name: string): KernelLink {
+  const idFile = `${tracefs()}/events/${category}/${name}/id`;
+  if (!existsSync(idFile)) throw new AttachError('NO_TRACEPOINT', `no tracepoint ${category}/${name} (see ${tracefs()}/available_events)`);
+  const id = Number(readFileSync(idFile, 'utf8').trim());
+  const attr = Buffer.alloc(128);
+  attr.writeUInt32LE(PERF_TYPE_TRACEPOINT, 0);
+  attr.writeUInt32LE(attr.length, 4);
+  attr.writeBigUInt64LE(BigInt(id), 8);
+  attr.writeBigUInt64LE(1n, 16); // sample_period
+  attr.writeBigUInt64LE(BigInt(PERF_SAMPLE_RAW), 24);
+  attr.writeUInt32LE(1, 48); // wakeup_events
+  const nr = NR_PERF_EVENT_OPEN[process.arch];
+  if (nr === undefined) throw new AttachError('UNSUPPORTED_ARCH', `perf_event_open on ${process.arch}`);
+  const pfd = Number(load().perfEventOpen(nr, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
+  if (pfd < 0) throw new SyscallError(`perf_event_open(tracepoint ${category}/${name})`, koffi.errno());
+  const perf = new FileDescriptor(pfd);
+  try {
+    const link = Buffer.alloc(32);
+    link.writeUInt32LE(program.fd.value, 0);
+    link.writeUInt32LE(pfd, 4);
+    link.writeUInt32LE(BPF_PERF_EVENT, 8);
+    const linkFd = new FileDescriptor(bpf(Cmd.LINK_CREATE, link, `BPF_LINK_CREATE(tracepoint ${category}/${name})`));
+    if (load().ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+      linkFd.close();
+      throw new SyscallError('ioctl(PERF_EVENT_IOC_ENABLE)', koffi.errno());
+    }
+    return new KernelLink(`tracepoint/${category}/${name}`, [linkFd, perf]);
+  } catch (e) {
+    load().ioctl(pfd, PERF_EVENT_IOC_DISABLE, 0);
+    perf.close();
+    throw e;
+  }
+}
+
+/** Attaches a raw_tracepoint program to `name`, or a tp_btf/tracing program to the target it was loaded for (name omitted). */
+export function attachRawTracepoint(program: KernelProgram, name?: string): KernelLink {
+  const nameBuffer = name === undefined ? undefined : Buffer.from(`${name}\0`, 'latin1');
+  const attr = Buffer.alloc(16);
+  attr.writeBigUInt64LE(nameBuffer ? addressOf(nameBuffer) : 0n, 0);
+  attr.writeUInt32LE(program.fd.value, 8);
+  const fd = bpf(Cmd.RAW_TRACEPOINT_OPEN, attr, `BPF_RAW_TRACEPOINT_OPEN(${name ?? program.name})`);
+  return new KernelLink(name === undefined ? `tp_btf ${program.name}` : `raw_tracepoint/${name}`, [new FileDescriptor(fd)]);
+}
+
+/** kprobes: this kernel is built without them; say so and name what works instead. */
+export function attachKprobe(_program: KernelProgram, symbol: string): never {
+  if (!existsSync(`${tracefs()}/kprobe_events`)) {
+    throw new AttachError('NOT_SUPPORTED', `kprobe on ${symbol}: this kernel has no kprobes (CONFIG_KPROBES is off); attach a tracepoint, raw_tp or tp_btf program instead`);
+  }
+  throw new AttachError('NOT_IMPLEMENTED', `kprobe on ${symbol}: kprobe links are not implemented in tsbpf yet`);
+}
+
+/** Attaches a program by its section name, as libbpf's auto-attach does. */
+export function attachBySection(program: KernelProgram, section: string): KernelLink {
+  let m = /^(?:tracepoint|tp)\/([^/]+)\/(.+)$/.exec(section);
+  if (m) return attachTracepoint(program, m[1]!, m[2]!);
+  m = /^(?:raw_tracepoint|raw_tp)\/(.+)$/.exec(section);
+  if (m) return attachRawTracepoint(program, m[1]!);
+  if (section.startsWith('tp_btf/')) return attachRawTracepoint(program);
+  m = /^k(?:ret)?probe\/(.+)$/.exec(section);
+  if (m) attachKprobe(program, m[1]!);
+  if (/^f(?:entry|exit|mod_ret)(\.s)?\//.test(section)) {
+    throw new AttachError('NOT_PERMITTED', `${section}: fentry/fexit programs are refused by this kernel at load (EPERM); use a tracepoint, raw_tp or tp_btf program`);
+  }
+  throw new AttachError('NOT_IMPLEMENTED', `attaching section ${section} is not implemented in tsbpf yet (tracepoint, raw_tp and tp_btf are)`);
+}
