@@ -5,7 +5,9 @@
  */
 
 /** Program types the verifier knows the context of. */
-export type ProgramType = 'socket_filter' | 'xdp';
+export type ProgramType = 'socket_filter' | 'xdp' | 'sched_cls' | 'sched_act' | 'kprobe' | 'tracepoint' | 'raw_tracepoint';
+
+export const PROGRAM_TYPES: readonly ProgramType[] = ['socket_filter', 'xdp', 'sched_cls', 'sched_act', 'kprobe', 'tracepoint', 'raw_tracepoint'];
 
 /** What loading a context field gives. */
 export type CtxFieldKind = 'scalar' | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null';
@@ -45,6 +47,37 @@ function socketFilterValid(off: number, size: number, write: boolean): CtxFieldK
   return skbValid(off, size, write);
 }
 
+/** tc_cls_act_is_valid_access: tc programs see the packet and may write a few fields. */
+function tcValid(off: number, size: number, write: boolean): CtxFieldKind | undefined {
+  if (write) {
+    const writable = within(off, 8, 12) /* mark */ || within(off, 44, 48) /* tc_index */ || within(off, 32, 36) /* priority */
+      || within(off, SKB.tcClassid, SKB.tcClassid + 4) || within(off, SKB.cb0, SKB.cbEnd) || within(off, SKB.tstamp, SKB.tstamp + 8)
+      || within(off, 12, 16) /* queue_mapping */;
+    if (!writable) return undefined;
+  }
+  if (within(off, SKB.family, SKB.localPortEnd)) return undefined;
+  const kind = skbValid(off, size, write);
+  if (kind === undefined) return undefined;
+  if (within(off, SKB.data, SKB.data + 4)) return 'packet';
+  if (within(off, SKB.dataEnd, SKB.dataEnd + 4)) return 'packet_end';
+  if (within(off, SKB.dataMeta, SKB.dataMeta + 4)) return 'packet_meta';
+  return kind;
+}
+
+/** sizeof(struct pt_regs) on x86-64. */
+const PT_REGS_SIZE = 168;
+/** PERF_MAX_TRACE_SIZE. */
+const PERF_MAX_TRACE_SIZE = 8192;
+/** MAX_BPF_FUNC_ARGS u64 arguments of a raw tracepoint. */
+const RAW_TP_SIZE = 8 * 12;
+
+function tracingValid(type: ProgramType, off: number, size: number, write: boolean): CtxFieldKind | undefined {
+  if (write || off % size !== 0) return undefined;
+  if (type === 'kprobe') return off >= 0 && off + size <= PT_REGS_SIZE ? 'scalar' : undefined;
+  if (type === 'tracepoint') return off >= 8 && off < PERF_MAX_TRACE_SIZE ? 'scalar' : undefined;
+  return off >= 0 && off < RAW_TP_SIZE ? 'scalar' : undefined;
+}
+
 // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex.
 const XDP_MD_SIZE = 24;
 const XDP_EGRESS_IFINDEX = 20;
@@ -60,8 +93,18 @@ function xdpValid(off: number, size: number, write: boolean): CtxFieldKind | und
  * @example ctxAccess('xdp', 12, 4, false) // 'scalar' (ingress_ifindex)
  */
 export function ctxAccess(type: ProgramType, off: number, size: number, write: boolean): CtxFieldKind | undefined {
-  return type === 'xdp' ? xdpValid(off, size, write) : socketFilterValid(off, size, write);
+  switch (type) {
+    case 'xdp': return xdpValid(off, size, write);
+    case 'socket_filter': return socketFilterValid(off, size, write);
+    case 'sched_cls': case 'sched_act': return tcValid(off, size, write);
+    default: return tracingValid(type, off, size, write);
+  }
 }
 
+/** Program types whose packet pointers may be written through (may_access_direct_pkt_data). */
+export const writesPacket = (type: ProgramType) => type === 'xdp' || type === 'sched_cls' || type === 'sched_act';
+
 /** The kernel's numeric program type (enum bpf_prog_type). */
-export const PROGRAM_TYPE_ID: Record<ProgramType, number> = { socket_filter: 1, xdp: 6 };
+export const PROGRAM_TYPE_ID: Record<ProgramType, number> = {
+  socket_filter: 1, kprobe: 2, sched_cls: 3, sched_act: 4, tracepoint: 5, xdp: 6, raw_tracepoint: 17,
+};

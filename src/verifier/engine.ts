@@ -11,13 +11,14 @@ import {
   tnumIsConst, tnumAdd, tnumConst, tnumIsAligned, formatTnum, zeroExtendScalar, signExtendScalar, S64_MIN,
 } from './scalar/index.js';
 import { analyzeControlFlow, type ControlFlow } from './cfg.js';
-import { type ProgramType, ctxAccess } from './context.js';
+import { type ProgramType, ctxAccess, writesPacket } from './context.js';
 import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
 import {
-  type Frame, type Reg, type StackSlot, type SlotType, EMPTY_SLOT, NOT_INIT, cloneFrame, formatFrame, formatReg, formatSlot,
-  isPointer, newFrame, pointerReg, regSafe, scalarReg, stackSafe, unknownReg,
+  type Frame, type Reg, type StackSlot, type SlotType, type MapInfo, EMPTY_SLOT, NOT_INIT, IdMap, REG_TYPE_NAME, cloneFrame, formatFrame, formatReg, formatSlot,
+  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, scalarReg, stackSafe, unknownReg,
 } from './state.js';
+import { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility, directValueAccess, frozenRead } from './maps.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT = 1_000_000;
@@ -30,6 +31,14 @@ export const MAX_CALL_FRAMES = 8;
 export interface HelperInfo {
   readonly name: string;
   readonly proto: HelperPrototype;
+  /** Whether a program type may call it (the kernel's get_func_proto); when absent, `proto.programTypes` decides. */
+  readonly availableTo?: (type: ProgramType) => boolean;
+}
+
+/** What a lddw with a map source refers to: the map and, for a value pointer, the offset into its value. */
+export interface MapReference {
+  readonly map: MapInfo;
+  readonly offset?: number;
 }
 
 /** Where helper prototypes come from (a `HelperTable` fits). */
@@ -47,6 +56,10 @@ export interface VerifyOptions {
   readonly privileged?: boolean;
   /** Processed-instruction budget; the kernel's is {@link COMPLEXITY_LIMIT}. Lower it to bound tools and fuzzing. */
   readonly complexityLimit?: number;
+  /** Maps by the number a lddw's immediate holds (its fd, or its index for map_idx sources). */
+  readonly maps?: ReadonlyMap<number, MapInfo> | readonly MapInfo[];
+  /** The map a lddw at slot `index` refers to; consulted before `maps` (objects leave the immediate 0 and keep a reference instead). */
+  readonly resolveMap?: (insn: Instruction, index: number) => MapReference | undefined;
 }
 
 export interface VerifyResult {
@@ -67,19 +80,37 @@ export const DEFAULT_HELPERS: ReadonlyMap<number, HelperInfo> = new Map<number, 
   [8, { name: 'get_smp_processor_id', proto: { args: [], ret: 'integer' } }],
 ]);
 
+/** bpf_call_arg_meta: what earlier arguments of a helper call told about later ones. */
+interface CallMeta {
+  readonly name: string;
+  map?: MapInfo;
+  memSize?: number;
+  release?: number;
+  /** get_constant_map_key's result, −1 when unknown. */
+  constKey: number;
+}
+
+/** Helpers whose prototype sets pkt_access: only they may be given packet pointers. */
+const PACKET_ACCESS = new Set(['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'csum_diff']);
+
 interface PathNode { readonly step: PathStep; readonly prev: PathNode | undefined }
 
 /** One path's state (bpf_verifier_state). */
 interface PathState {
   frames: Frame[];
+  /** Acquired references (ringbuf records): each must be released on every path (bpf_verifier_state.refs). */
+  refs: readonly AcquiredRef[];
   /** The stored state this path descends from, for branch counting. */
   parent: StoredState | undefined;
   path: PathNode | undefined;
 }
 
 /** A state remembered at a prune point (bpf_verifier_state_list). */
+interface AcquiredRef { readonly id: number; readonly insn: number }
+
 interface StoredState {
   readonly frames: Frame[];
+  readonly refs: readonly AcquiredRef[];
   /** Paths still being explored from here; while non-zero it cannot prune (it is a loop ancestor). */
   branches: number;
   readonly parent: StoredState | undefined;
@@ -100,6 +131,15 @@ const ALU_SYMBOL: Partial<Record<AluName, string>> = {
   mod: '%=', smod: '%=', xor: '^=', mov: '=', arsh: 's>>=',
 };
 const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem']);
+/** MAX_PACKET_OFF. */
+const MAX_PACKET_OFF = 0xffff;
+/** BPF_MAX_VAR_OFF. */
+const MAX_VAR_OFF = 1n << 29n;
+/** reg->range markers of mark_pkt_end. */
+const AT_PKT_END = -1, BEYOND_PKT_END = -2;
+/** Pointer types that are never NULL (reg_not_null). */
+const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem']);
 const ZERO = constScalar(0n);
 
 /**
@@ -135,6 +175,10 @@ class Verifier {
   readonly stackDepth: number[] = [];
   readonly callEdges = new Map<number, Set<number>>();
   cfg!: ControlFlow;
+  /** env->id_gen. */
+  idGen = 0;
+  readonly maps: VerifyOptions['maps'];
+  readonly resolveMap: VerifyOptions['resolveMap'];
   cur!: PathState;
   idx = 0;
   scratched = new Set<number>();
@@ -145,6 +189,8 @@ class Verifier {
     this.level = options.logLevel ?? 0;
     this.privileged = options.privileged ?? true;
     this.limit = options.complexityLimit ?? COMPLEXITY_LIMIT;
+    this.maps = options.maps;
+    this.resolveMap = options.resolveMap;
     this.gpl = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']
       .includes(options.license ?? 'GPL');
   }
@@ -172,7 +218,7 @@ class Verifier {
     this.cfg = cfg;
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointerReg('ptr_to_ctx');
-    this.cur = { frames: [main], parent: undefined, path: undefined };
+    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined };
     try {
       this.explore();
     } catch (e) {
@@ -180,7 +226,12 @@ class Verifier {
       const path: PathStep[] = [];
       for (let n = this.cur.path; n; n = n.prev) path.unshift(n.step);
       const state = this.cur.frames.map((f) => formatFrame(f)).join(' | ');
-      return this.result(new VerifierError(e.code, e.kernel, e.explanation, this.idx, this.disasm(this.idx), state, path));
+      // Some faults take the kernel several lines (the access, then the rule); the last one is the verdict.
+      const lines = e.kernel.split('\n');
+      const kernel = lines.pop()!;
+      this.log.push(...lines);
+      const explanation = lines.length ? `${e.explanation} (${lines.join('; ')})` : e.explanation;
+      return this.result(new VerifierError(e.code, kernel, explanation, this.idx, this.disasm(this.idx), state, path));
     }
     const stackError = this.checkStackDepth();
     return this.result(stackError);
@@ -262,12 +313,12 @@ class Verifier {
       const old = list[n]!;
       if (old.branches > 0) {
         // A state still being explored (a loop ancestor): identical means the loop makes no progress.
-        if (this.statesExact(old.frames)) {
+        if (this.statesExact(old)) {
           reject('INFINITE_LOOP', `infinite loop detected at insn ${idx}`,
             `The loop through instruction ${idx} comes back in exactly the state it left, so it never ends.`);
         }
         if (this.jmpsProcessed - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
-      } else if (this.statesEqual(old.frames)) {
+      } else if (this.statesEqual(old.frames, old.refs)) {
         old.hits++;
         return true;
       }
@@ -279,7 +330,7 @@ class Verifier {
     this.prevJmps = this.jmpsProcessed;
     this.prevInsns = this.processed;
     const frames = this.cur.frames.map(cloneFrame);
-    const stored: StoredState = { frames, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
+    const stored: StoredState = { frames, refs: this.cur.refs, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
     list.unshift(stored);
     this.explored.set(idx, list);
     this.cur.parent = stored;
@@ -291,9 +342,10 @@ class Verifier {
   }
 
   /** states_equal(EXACT) on live registers and the whole stack: the infinite-loop check. */
-  statesExact(old: readonly Frame[]): boolean {
+  statesExact(stored: StoredState): boolean {
+    const old = stored.frames;
     const cur = this.cur.frames;
-    if (old.length !== cur.length) return false;
+    if (old.length !== cur.length || !sameRefs(stored.refs, this.cur.refs)) return false;
     for (let i = old.length - 1; i >= 0; i--) {
       const o = old[i]!;
       const c = cur[i]!;
@@ -312,9 +364,13 @@ class Verifier {
     return true;
   }
 
-  statesEqual(old: Frame[]): boolean {
+  statesEqual(old: Frame[], oldRefs: readonly AcquiredRef[]): boolean {
     const cur = this.cur.frames;
     if (old.length !== cur.length) return false;
+    const ids = new IdMap();
+    // refsafe: the same references, matched through the same id map as the registers.
+    if (oldRefs.length !== this.cur.refs.length) return false;
+    for (let k = 0; k < oldRefs.length; k++) if (!ids.check(oldRefs[k]!.id, this.cur.refs[k]!.id)) return false;
     for (let i = 0; i < old.length; i++) {
       const o = old[i]!;
       const c = cur[i]!;
@@ -323,9 +379,9 @@ class Verifier {
       const live = this.cfg.liveBefore[at]!;
       for (let r = 0; r < 10; r++) {
         if (!(live & (1 << r))) continue;
-        if (!regSafe(o.regs[r]!, c.regs[r]!)) return false;
+        if (!regSafe(o.regs[r]!, c.regs[r]!, ids)) return false;
       }
-      if (!stackSafe(o, c, this.privileged)) return false;
+      if (!stackSafe(o, c, this.privileged, ids)) return false;
     }
     return true;
   }
@@ -360,8 +416,13 @@ class Verifier {
         return i + 1;
       }
       case 'lddw': {
-        if (op.pseudo !== 'imm64') reject('UNSUPPORTED', `unsupported lddw src ${insn.src}`, `lddw with pseudo source "${op.pseudo}" (maps, BTF, functions) is not modelled yet.`);
-        this.writeReg(insn.dst, scalarReg(constScalar(insn.imm64 ?? BigInt(insn.imm))));
+        if (op.pseudo === 'imm64') {
+          this.writeReg(insn.dst, scalarReg(constScalar(insn.imm64 ?? BigInt(insn.imm))));
+        } else if (op.pseudo === 'map_fd' || op.pseudo === 'map_idx' || op.pseudo === 'map_value' || op.pseudo === 'map_idx_value') {
+          this.writeReg(insn.dst, this.mapLddw(insn, i, op.pseudo === 'map_value' || op.pseudo === 'map_idx_value'));
+        } else {
+          reject('UNSUPPORTED', `unsupported lddw src ${insn.src}`, `lddw with pseudo source "${op.pseudo}" (BTF ids, functions) is not modelled yet.`);
+        }
         return i + 2;
       }
       case 'load': {
@@ -387,7 +448,7 @@ class Verifier {
         const base = this.readReg(insn.dst);
         if (isPointer(src) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${insn.src} leaks addr into mem`, 'An atomic operation may not store a pointer.');
         if (op.name === 'cmpxchg') this.readReg(0);
-        if (base.type !== 'ptr_to_stack' && base.type !== 'scalar') {
+        if (base.type === 'ptr_to_ctx' || isPacket(base) || base.type === 'sock_common_or_null') {
           reject('INVALID_MEMORY_ACCESS', `BPF_ATOMIC stores into R${insn.dst} ${typeName(base)} is not allowed`, `Atomic operations may not target ${typeName(base)} memory.`);
         }
         const old = this.memAccess(insn.dst, base, insn.offset, op.size, 'read', undefined, false, true);
@@ -415,7 +476,8 @@ class Verifier {
         this.jmpsProcessed++;
         return this.exit();
       case 'packet-load':
-        return reject('UNSUPPORTED', 'legacy packet loads are not supported', 'LD_ABS/LD_IND packet loads are not modelled yet.');
+        this.ldAbs(insn, op.mode);
+        return i + 1;
       case 'lddw-tail':
         return reject('UNSUPPORTED', 'invalid insn', 'Execution reached the second half of a lddw.');
     }
@@ -462,11 +524,12 @@ class Verifier {
       if (name === 'sub' && this.privileged) { this.writeReg(d, unknownReg()); return; }
       reject('POINTER_ARITHMETIC', `R${d} 32-bit pointer arithmetic prohibited`, 'Pointers can only be moved with 64-bit add and sub.');
     }
-    if (ptr.type === 'sock_common_or_null') {
-      reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on sock_common_or_null prohibited, null-check it first`, 'A pointer that may be NULL must be checked before arithmetic.');
+    if (mayBeNull(ptr)) {
+      reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited, null-check it first`, 'A pointer that may be NULL must be checked before arithmetic.');
     }
-    if (ptr.type === 'packet_end') {
-      reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on pkt_end prohibited`, 'The end-of-packet pointer may not be moved.');
+    const knownZeroAdd = name === 'add' && isConst(off.value) && off.value.varOff.value === 0n;
+    if (ptr.type === 'packet_end' || (ptr.type === 'map_ptr' && !knownZeroAdd)) {
+      reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited`, `A ${typeName(ptr)} pointer may not be moved.`);
     }
     const typeStr = typeName(ptr);
     // check_reg_sane_offset, for the offset and for the pointer's own variable part.
@@ -504,7 +567,8 @@ class Verifier {
       return;
     }
     const moved = aluScalar(name, 64, ptr.value, off.value);
-    this.writeReg(d, { ...ptr, value: moved });
+    // A packet pointer moved by an unknown amount starts a new family with nothing proven yet.
+    this.writeReg(d, isPacket(ptr) ? { ...ptr, value: moved, id: ++this.idGen, range: 0 } : { ...ptr, value: moved });
   }
 
   /** check_mem_access for the memory kinds modelled so far. */
@@ -541,16 +605,124 @@ class Verifier {
       }
       return reject('INVALID_MEMORY_ACCESS', `R${regno} invalid mem access 'scalar'`, `R${regno} holds a number, not a pointer, so it cannot be dereferenced.`);
     }
-    if (base.type === 'packet' || base.type === 'packet_meta') {
-      reject('INVALID_MEMORY_ACCESS', `R${regno} offset is outside of the packet`,
-        'Packet bytes may only be read after comparing the pointer with data_end; this engine does not track those comparisons yet, so every packet access is refused.');
+    if (isPacket(base)) return this.packetAccess(regno, base, off, size, kind, value);
+    if (base.type === 'map_value') return this.mapValueAccess(regno, base, off, size, kind, value, strictAlign);
+    if (base.type === 'ringbuf_mem') {
+      if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into mem`, 'A pointer may not be stored into helper memory.');
+      this.memRegion(regno, base, base.off + off, size, base.memSize ?? 0, false);
+      return kind === 'read' ? unknownReg() : NOT_INIT;
     }
-    const name = { packet: 'pkt', packet_end: 'pkt_end', packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null' }[base.type as string] ?? base.type;
-    return reject(base.type === 'packet' || base.type === 'packet_meta' ? 'UNSUPPORTED' : 'INVALID_MEMORY_ACCESS',
-      `R${regno} invalid mem access '${name}'`,
-      base.type === 'packet' || base.type === 'packet_meta'
-        ? 'Packet access (with its data/data_end bounds checks) is not modelled yet.'
+    const name = typeName(base);
+    return reject('INVALID_MEMORY_ACCESS', `R${regno} invalid mem access '${name}'`,
+      mayBeNull(base)
+        ? `R${regno} may be NULL here; compare it with 0 before dereferencing it.`
         : `R${regno} is a ${name} pointer, which cannot be dereferenced here.`);
+  }
+
+  /** check_packet_access: the fixed offset must lie inside the range proven by comparing with data_end. */
+  packetAccess(regno: number, base: Reg, insnOff: number, size: number, kind: 'read' | 'write', value: Reg | undefined): Reg {
+    if (kind === 'write' && !writesPacket(this.type)) reject('INVALID_MEMORY_ACCESS', 'cannot write into packet', `A ${this.type} program may not write packet data directly.`);
+    if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into packet`, 'A pointer may not be stored into the packet.');
+    this.packetRange(regno, base, base.off + insnOff, size, false);
+    return kind === 'read' ? unknownReg() : NOT_INIT;
+  }
+
+  packetRange(regno: number, base: Reg, off: number, size: number, zeroOk: boolean): void {
+    if (base.value.smin < 0n) {
+      reject('INVALID_MEMORY_ACCESS', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, `The variable offset added to R${regno} might be negative.`);
+    }
+    const range = base.range ?? 0;
+    if (range >= 0 && off >= 0 && (size > 0 || (size === 0 && zeroOk)) && off + size <= range) return;
+    const detail = range < 0 ? '' : `invalid access to packet, off=${off} size=${size}, R${regno}(id=${base.id ?? 0},off=${off},r=${range})\n`;
+    reject('INVALID_MEMORY_ACCESS', `${detail}R${regno} offset is outside of the packet`,
+      range <= 0
+        ? `R${regno} reaches packet bytes before any comparison with data_end proved them present.`
+        : `Bytes ${off}..${off + size - 1} past R${regno} are not within the ${range} bytes proven present by comparing with data_end.`);
+  }
+
+  /** check_map_access_type and check_map_access. */
+  mapValueAccess(regno: number, base: Reg, insnOff: number, size: number, kind: 'read' | 'write', value: Reg | undefined, strictAlign: boolean): Reg {
+    const map = base.map!;
+    if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into map`, 'A pointer may not be stored into a map value.');
+    const off = base.off + insnOff;
+    if (strictAlign && size > 1 && !tnumIsAligned(tnumAdd(base.value.varOff, tnumConst(BigInt.asUintN(64, BigInt(off)))), size)) {
+      reject('INVALID_MEMORY_ACCESS', `misaligned value access off ${tnumText(base.value.varOff)}+${base.off}+${insnOff} size ${size}`, `An atomic access to a map value must be ${size}-byte aligned.`);
+    }
+    if (kind === 'write' && map.flags & RDONLY_PROG) {
+      reject('INVALID_MEMORY_ACCESS', `write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`, 'The map is read-only for programs.');
+    }
+    if (kind === 'read' && map.flags & WRONLY_PROG) {
+      reject('INVALID_MEMORY_ACCESS', `read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`, 'The map is write-only for programs.');
+    }
+    this.memRegion(regno, base, off, size, map.valueSize, false);
+    if (kind === 'write') return NOT_INIT;
+    if (tnumIsConst(base.value.varOff)) {
+      const known = frozenRead(map, off + Number(base.value.varOff.value), size, false);
+      if (known !== undefined) return scalarReg(constScalar(known));
+    }
+    return unknownReg();
+  }
+
+  /** check_mem_region_access: every offset the variable part allows must stay inside `memSize`. */
+  memRegion(regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
+    const v = reg.value;
+    const what = reg.type === 'map_value'
+      ? (o: bigint) => `invalid access to map value, value_size=${memSize} off=${o} size=${size}`
+      : (o: bigint) => `invalid access to memory, mem_size=${memSize} off=${o} size=${size}`;
+    const inside = (o: bigint) => o >= 0n && (size > 0 || (size === 0 && zeroOk)) && o + BigInt(size) <= BigInt(memSize);
+    const lo = v.smin + BigInt(off);
+    if (v.smin < 0n && (v.smin === S64_MIN || lo !== BigInt.asIntN(32, lo) || lo < 0n)) {
+      reject('INVALID_MEMORY_ACCESS', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, `The offset into the ${typeName(reg)} through R${regno} might be negative.`);
+    }
+    if (!inside(lo)) {
+      reject('INVALID_MEMORY_ACCESS', `${what(lo)}\nR${regno} min value is outside of the allowed memory range`,
+        `A ${size}-byte access at offset ${lo} does not fit in the ${memSize} bytes of the ${typeName(reg)}.`);
+    }
+    if (v.umax >= MAX_VAR_OFF) {
+      reject('INVALID_MEMORY_ACCESS', `R${regno} unbounded memory access, make sure to bounds check any such access`, `The offset added to R${regno} has no useful upper bound; compare it with a constant first.`);
+    }
+    const hi = v.umax + BigInt(off);
+    if (!inside(hi)) {
+      reject('INVALID_MEMORY_ACCESS', `${what(hi)}\nR${regno} max value is outside of the allowed memory range`,
+        `At its largest offset (${hi}) the ${size}-byte access does not fit in the ${memSize} bytes of the ${typeName(reg)}.`);
+    }
+  }
+
+  /** resolve_pseudo_ldimm64 for map sources. */
+  mapLddw(insn: Instruction, i: number, isValue: boolean): Reg {
+    const ref = this.resolveMap?.(insn, i) ?? this.mapByNumber(insn.imm);
+    if (!ref) reject('INVALID_MAP', `fd ${insn.imm} is not pointing to valid bpf_map`, `The lddw at ${i} names map ${insn.imm}, which the verifier was not given.`);
+    const map = ref!.map;
+    if (!isValue) return { ...pointerReg('map_ptr'), map };
+    const off = ref!.offset ?? Number(BigInt.asUintN(32, (insn.imm64 ?? 0n) >> 32n));
+    if (off >= Number(MAX_VAR_OFF)) reject('INVALID_MAP', `direct value offset of ${off} is not allowed`, 'The offset into the map value is absurdly large.');
+    if (!directValueAccess(map)) reject('INVALID_MAP', 'no direct value access support for this map type', `Only single-element arrays (global data) can be addressed directly; ${map.name ?? 'this map'} is a ${map.type}.`);
+    if (off >= map.valueSize) reject('INVALID_MAP', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, `Offset ${off} lies past the ${map.valueSize}-byte value.`);
+    return { ...pointerReg('map_value', off), map };
+  }
+
+  mapByNumber(n: number): MapReference | undefined {
+    const maps = this.maps;
+    if (!maps) return undefined;
+    const map = Array.isArray(maps) ? (maps as readonly MapInfo[])[n] : (maps as ReadonlyMap<number, MapInfo>).get(n);
+    return map ? { map } : undefined;
+  }
+
+  /** check_ld_abs: legacy skb loads, with the context in R6; they clobber R1–R5 and leave a number in R0. */
+  ldAbs(insn: Instruction, mode: string): void {
+    if (this.type !== 'socket_filter' && this.type !== 'sched_cls' && this.type !== 'sched_act') {
+      reject('UNSUPPORTED', 'BPF_LD_[ABS|IND] instructions not allowed for this program type', `A ${this.type} program has no skb to load from.`);
+    }
+    if (this.cfg.subprogOf.some((s) => s > 0)) {
+      reject('UNSUPPORTED', 'LD_ABS is not allowed in subprogs without BTF', 'Legacy packet loads cannot be mixed with bpf-to-bpf calls without BTF.');
+    }
+    if (this.cur.refs.length) reject('HELPER_ARGUMENT', 'BPF_LD_[ABS|IND] cannot be mixed with socket references', 'A legacy packet load may exit the program, which would leak the held reference.');
+    const r6 = this.readReg(6);
+    if (mode === 'ind') this.readReg(insn.src);
+    if (r6.type !== 'ptr_to_ctx') reject('HELPER_ARGUMENT', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', 'Legacy packet loads read the skb through R6, which must hold the context.');
+    for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
+    this.writeReg(0, unknownReg());
+    for (const r of CALLER_SAVED) this.scratched.add(r);
   }
 
   stackAccess(regno: number, base: Reg, insnOff: number, size: 1 | 2 | 4 | 8, kind: 'read' | 'write', value: Reg | undefined, isImmStore: boolean): Reg {
@@ -708,7 +880,20 @@ class Verifier {
       if (operand === 'imm' && isPointer(dst) && insn.imm !== 0 && !this.privileged) {
         reject('POINTER_ARITHMETIC', `R${insn.dst} pointer comparison prohibited`, 'Pointers may only be compared with 0.');
       }
+      const decided = pointerBranchTaken(dst, src, cond, width);
+      if (decided === 0) return i + 1;
+      if (decided === 1) {
+        this.cur.path = { step: { from: i, to: target }, prev: this.cur.path };
+        return target;
+      }
       takenState = this.forkState();
+      if (width === 64 && operand === 'imm' && insn.imm === 0 && (cond === 'jeq' || cond === 'jne') && mayBeNull(dst)) {
+        // The fall-through of `== 0` is the non-NULL side, and the other way round for `!= 0`.
+        this.markPtrOrNull(this.cur, dst, cond === 'jne');
+        this.markPtrOrNull(takenState, dst, cond === 'jeq');
+      } else if (operand === 'reg' && width === 64) {
+        this.matchPacketPointers(cond, insn.dst, insn.src, dst, src, this.cur, takenState);
+      }
     }
     if (!fallOk) {
       // Only the jump is possible: follow it on this path without pushing.
@@ -727,55 +912,275 @@ class Verifier {
     return i + 1;
   }
 
+  /** mark_ptr_or_null_regs: every copy of the checked pointer (same id, any frame, spilled or not) becomes NULL or not-NULL. */
+  markPtrOrNull(state: PathState, checked: Reg, isNull: boolean): void {
+    const id = checked.id ?? 0;
+    if (!id) return;
+    if (isNull && checked.refId === id) state.refs = state.refs.filter((r) => r.id !== id);
+    this.forEachReg(state, (r) => {
+      if (!mayBeNull(r) || r.id !== id) return r;
+      if (isNull) return scalarReg(ZERO);
+      const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : undefined;
+      if (!type) return r;
+      return { ...r, type, id: 0 };
+    });
+  }
+
+  /** bpf_for_each_reg_in_vstate: rewrites registers and spilled registers of every frame. */
+  forEachReg(state: PathState, f: (r: Reg) => Reg): void {
+    for (const frame of state.frames) {
+      for (let r = 0; r < frame.regs.length; r++) frame.regs[r] = f(frame.regs[r]!);
+      for (let spi = 0; spi < frame.stack.length; spi++) {
+        const slot = frame.stack[spi];
+        if (!slot || slot.types[7] !== 'spill' || slot.spilled.type === 'not_init') continue;
+        const next = f(slot.spilled);
+        if (next !== slot.spilled) frame.stack[spi] = { types: slot.types, spilled: next };
+      }
+    }
+  }
+
+  /** try_match_pkt_pointers: which side of `pkt' <op> pkt_end` proves how many bytes. */
+  matchPacketPointers(cond: Parameters<typeof refineBranch>[0], dstNo: number, srcNo: number, dst: Reg, src: Reg, fall: PathState, taken: PathState): void {
+    const dataVsEnd = (a: Reg, b: Reg) => (a.type === 'packet' && b.type === 'packet_end') || (a.type === 'packet_meta' && isInitPacket(b));
+    let good: [PathState, Reg, boolean] | undefined;
+    let end: [PathState, number, boolean] | undefined;
+    const forward = dataVsEnd(dst, src);
+    const backward = dataVsEnd(src, dst);
+    if (!forward && !backward) return;
+    // With the pointer on the left: the state where `pkt' <= end` (closed) or `pkt' < end` (open) holds.
+    switch (cond) {
+      case 'jgt':
+        if (forward) { good = [fall, dst, false]; end = [taken, dstNo, true]; } else { good = [taken, src, true]; end = [fall, srcNo, false]; }
+        break;
+      case 'jlt':
+        if (forward) { good = [taken, dst, true]; end = [fall, dstNo, false]; } else { good = [fall, src, false]; end = [taken, srcNo, true]; }
+        break;
+      case 'jge':
+        if (forward) { good = [fall, dst, true]; end = [taken, dstNo, false]; } else { good = [taken, src, false]; end = [fall, srcNo, true]; }
+        break;
+      case 'jle':
+        if (forward) { good = [taken, dst, false]; end = [fall, dstNo, true]; } else { good = [fall, src, true]; end = [taken, srcNo, false]; }
+        break;
+      default: return;
+    }
+    this.findGoodPacketPointers(good[0], good[1], good[2]);
+    const [state, regno, open] = end;
+    const frame = state.frames[state.frames.length - 1]!;
+    const reg = frame.regs[regno]!;
+    if (reg.type === 'packet') frame.regs[regno] = { ...reg, range: open ? BEYOND_PKT_END : AT_PKT_END };
+  }
+
+  /** find_good_pkt_pointers: every pointer of the same family gets the proven range. */
+  findGoodPacketPointers(state: PathState, reg: Reg, rightOpen: boolean): void {
+    if (reg.off < 0 || (reg.off === 0 && rightOpen)) return;
+    if (reg.value.umax > BigInt(MAX_PACKET_OFF) || reg.value.umax + BigInt(reg.off) > BigInt(MAX_PACKET_OFF)) return;
+    // `pkt' < end` proves the byte at pkt' too (observed on 6.18: off 8 gives r=9).
+    const range = rightOpen ? reg.off + 1 : reg.off;
+    const id = reg.id ?? 0;
+    this.forEachReg(state, (r) => (r.type === reg.type && (r.id ?? 0) === id ? { ...r, range: Math.max(r.range ?? 0, range) } : r));
+  }
+
   forkState(): PathState {
-    return { frames: this.cur.frames.map(cloneFrame), parent: this.cur.parent, path: this.cur.path };
+    return { frames: this.cur.frames.map(cloneFrame), refs: this.cur.refs, parent: this.cur.parent, path: this.cur.path };
   }
 
   helperCall(id: number): void {
     const helper = this.helpers.get(id);
     if (!helper) reject('UNKNOWN_HELPER', `invalid func unknown#${id}`, `No helper with id ${id} is known to this verifier (supply its prototype in the helper table).`);
     const { proto, name } = helper!;
+    const available = helper!.availableTo ? helper!.availableTo(this.type) : !proto.programTypes || proto.programTypes.includes(this.type);
+    if (!available) {
+      reject('UNKNOWN_HELPER', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to ${this.type} programs.`);
+    }
     if (proto.gplOnly && !this.gpl) {
       reject('HELPER_ARGUMENT', 'cannot call GPL-restricted function from non-GPL compatible program', `bpf_${name} may only be called by GPL-compatible programs.`);
     }
-    if (proto.programTypes && !proto.programTypes.includes(this.type)) {
-      reject('UNKNOWN_HELPER', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to ${this.type} programs.`);
+    const meta: CallMeta = { name, constKey: -1 };
+    proto.args.forEach((kind, a) => this.checkArg(meta, a + 1, kind, proto.args[a - 1]));
+    if (meta.map) {
+      const incompatible = checkMapFuncCompatibility(meta.map, name, id);
+      if (incompatible) reject('HELPER_ARGUMENT', incompatible, `bpf_${name} cannot be used with the ${meta.map.type} map ${meta.map.name ?? ''}.`);
+      if (meta.map.flags & RDONLY_PROG && ['map_delete_elem', 'map_update_elem', 'map_push_elem', 'map_pop_elem'].includes(name)) {
+        reject('HELPER_ARGUMENT', 'write into map forbidden', `bpf_${name} would change ${meta.map.name ?? 'a map'}, which is read-only for programs.`);
+      }
     }
-    proto.args.forEach((kind, a) => this.checkArg(name, a + 1, kind, proto.args[a + 1]));
+    if (name === 'tail_call') this.checkReferenceLeak('tail_call');
+    if (meta.release !== undefined) this.releaseReference(meta.release);
     for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
-    if (proto.ret === 'integer') this.writeReg(0, unknownReg());
-    else if (proto.ret !== 'void') reject('UNSUPPORTED', `unsupported return type of bpf_${name}`, `Helpers returning ${proto.ret} are not modelled yet.`);
+    switch (proto.ret) {
+      case 'integer': this.writeReg(0, unknownReg()); break;
+      case 'void': break;
+      case 'map_value_or_null': {
+        const map = meta.map!;
+        if (['xskmap', 'sockmap', 'sockhash', 'devmap', 'devmap_hash'].includes(map.type) || ((map.type === 'array_of_maps' || map.type === 'hash_of_maps') && !map.innerMap)) {
+          reject('UNSUPPORTED', `lookups in ${map.type} maps are not modelled`, `What bpf_${name} returns for a ${map.type} map is not modelled yet.`);
+        }
+        // Constant in-bounds keys of arrays always find their element (6.14's elided nullness).
+        const always = name === 'map_lookup_elem' && (map.type === 'array' || map.type === 'percpu_array') && meta.constKey >= 0 && meta.constKey < map.maxEntries;
+        this.writeReg(0, always ? { ...pointerReg('map_value'), map } : { ...pointerReg('map_value_or_null'), map, id: ++this.idGen });
+        break;
+      }
+      case 'alloc_mem_or_null': {
+        ++this.idGen;
+        const ref = ++this.idGen;
+        this.cur.refs = [...this.cur.refs, { id: ref, insn: this.idx }];
+        this.writeReg(0, { ...pointerReg('ringbuf_mem_or_null'), memSize: meta.memSize ?? 0, id: ref, refId: ref });
+        break;
+      }
+      default:
+        reject('UNSUPPORTED', `unsupported return type of bpf_${name}`, `Helpers returning ${proto.ret} are not modelled yet.`);
+    }
     for (const r of CALLER_SAVED) this.scratched.add(r);
+    if (proto.changesPacket) {
+      // clear_all_pkt_pointers: the packet may have moved; every pointer into it is stale.
+      this.forEachReg(this.cur, (r) => (isPacket(r) || r.type === 'packet_end' ? (this.privileged ? unknownReg() : NOT_INIT) : r));
+    }
   }
 
-  checkArg(helper: string, r: number, kind: ArgKind, nextKind: ArgKind | undefined): void {
+  /** release_reference: the record is gone, and so is every pointer to it. */
+  releaseReference(id: number): void {
+    this.cur.refs = this.cur.refs.filter((r) => r.id !== id);
+    this.forEachReg(this.cur, (r) => (r.refId === id ? (this.privileged ? unknownReg() : NOT_INIT) : r));
+  }
+
+  /** check_reference_leak, as check_resource_leak words it for `what`. */
+  checkReferenceLeak(what: string): void {
+    if (!this.cur.refs.length) return;
+    const lines = this.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
+    reject('UNRELEASED_REFERENCE', [...lines, `${what} would lead to reference leak`].join('\n'),
+      `The ring buffer record reserved at instruction ${this.cur.refs[0]!.insn} is neither submitted nor discarded on this path.`);
+  }
+
+  /** check_func_arg for one argument register. */
+  checkArg(meta: CallMeta, r: number, kind: ArgKind, prevKind: ArgKind | undefined): void {
+    const helper = meta.name;
     const reg = this.readReg(r);
     const bad = (expected: string) => reject('HELPER_ARGUMENT', `R${r} type=${typeName(reg)} expected=${expected}`,
       `Argument ${r} of bpf_${helper} must be ${expected}, but R${r} is ${typeName(reg)}.`);
+    const isNull = reg.type === 'scalar' && isConst(reg.value) && reg.value.varOff.value === 0n;
+    if (kind === 'anything' || kind === 'int') {
+      if (isPointer(reg) && !this.privileged) reject('HELPER_ARGUMENT', `R${r} leaks addr into helper function`, 'A pointer may not be passed as a number.');
+      return;
+    }
+    if (isPacket(reg) && !PACKET_ACCESS.has(helper)) {
+      reject('HELPER_ARGUMENT', 'helper access to the packet is not allowed', `bpf_${helper} may not be given a pointer into the packet.`);
+    }
     switch (kind) {
-      case 'anything': return;
-      case 'ctx': if (reg.type !== 'ptr_to_ctx' || reg.off !== 0) bad('ctx'); return;
+      case 'ctx':
+        if (reg.type !== 'ptr_to_ctx') bad('ctx');
+        this.zeroOffset(r, reg);
+        return;
+      case 'const_map_ptr':
+        if (reg.type !== 'map_ptr') bad('map_ptr');
+        this.zeroOffset(r, reg);
+        meta.map = reg.map;
+        return;
+      case 'map_key': case 'map_value': case 'uninit_map_value': {
+        if (!MEM_TYPES.has(reg.type)) bad(MEM_EXPECTED);
+        const map = meta.map;
+        if (!map) return reject('HELPER_ARGUMENT', `invalid map_ptr to access map->${kind === 'map_key' ? 'key' : 'value'}`, 'The map argument must come first.');
+        const size = kind === 'map_key' ? map.keySize : map.valueSize;
+        this.helperMem(r, reg, size, kind === 'uninit_map_value', false);
+        if (kind === 'map_key' && this.privileged && (map.type === 'array' || map.type === 'percpu_array')) meta.constKey = this.constantMapKey(reg, size);
+        return;
+      }
+      case 'mem': case 'uninit_mem': case 'mem_or_null':
+        if (kind === 'mem_or_null' && isNull) return;
+        if (!MEM_TYPES.has(reg.type)) bad(MEM_EXPECTED);
+        // Checked together with the size that follows it.
+        return;
       case 'const_size': case 'const_size_or_zero': {
         if (reg.type !== 'scalar') bad('scalar');
         const v = reg.value;
+        const zeroOk = kind === 'const_size_or_zero';
         if (v.smin < 0n) reject('HELPER_ARGUMENT', `R${r} min value is negative, either use unsigned or 'var &= const'`, `The size in R${r} might be negative.`);
-        if (v.umin === 0n && kind === 'const_size') reject('HELPER_ARGUMENT', `R${r} invalid zero-sized read`, `The size in R${r} might be zero.`);
-        if (v.umax >= 1n << 29n) reject('HELPER_ARGUMENT', `R${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`, `The size in R${r} has no useful upper bound.`);
+        if (v.umin === 0n && !zeroOk) reject('HELPER_ARGUMENT', `R${r} invalid zero-sized read: u64=[${v.umin},${v.umax}]`, `The size in R${r} might be zero.`);
+        if (v.umax >= MAX_VAR_OFF) reject('HELPER_ARGUMENT', `R${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`, `The size in R${r} has no useful upper bound.`);
+        // Unprivileged, a variable size cannot say which bytes the helper fills, so the memory must be initialised.
+        this.helperMem(r - 1, this.frame.regs[r - 1]!, Number(v.umax), prevKind === 'uninit_mem' && (isConst(v) || this.privileged), zeroOk);
         return;
       }
-      case 'mem': case 'uninit_mem': case 'mem_or_null': {
-        if (kind === 'mem_or_null' && reg.type === 'scalar' && isConst(reg.value) && reg.value.varOff.value === 0n) return;
-        if (reg.type !== 'ptr_to_stack') bad(MEM_EXPECTED);
-        const sizeReg = this.frame.regs[r + 1]!;
-        if (nextKind !== 'const_size' && nextKind !== 'const_size_or_zero') return;
-        if (sizeReg.type !== 'scalar') return;
-        const size = Number(sizeReg.value.umax);
-        this.checkStackRange(r, reg, size, kind === 'uninit_mem');
+      case 'const_alloc_size_or_zero':
+        if (reg.type !== 'scalar') bad('scalar');
+        if (!isConst(reg.value)) reject('HELPER_ARGUMENT', `R${r} is not a known constant'`, 'The size of a ring buffer record must be a constant.');
+        meta.memSize = Number(reg.value.varOff.value);
         return;
-      }
+      case 'alloc_mem':
+        if (reg.type !== 'ringbuf_mem') bad('ringbuf_mem');
+        if (reg.off) reject('HELPER_ARGUMENT', `R${r} must have zero offset when passed to release func or trusted arg to kfunc`, 'Submit or discard the record through the pointer ringbuf_reserve returned, unmoved.');
+        this.zeroOffset(r, reg);
+        if (!reg.refId) reject('HELPER_ARGUMENT', `R${r} must be referenced when passed to release function`, 'Only a reserved record can be submitted or discarded.');
+        meta.release = reg.refId;
+        return;
+      case 'const_str':
+        this.constString(r, reg);
+        return;
       default:
         reject('UNSUPPORTED', `unsupported argument kind ${kind}`, `Helper arguments of kind ${kind} are not modelled yet.`);
     }
+  }
+
+  /** __check_ptr_off_reg without a fixed offset allowed. */
+  zeroOffset(r: number, reg: Reg): void {
+    if (reg.off) reject('HELPER_ARGUMENT', `dereference of modified ${typeName(reg)} ptr R${r} off=${reg.off} disallowed`, `R${r} must be passed unmoved.`);
+    if (!tnumIsConst(reg.value.varOff) || reg.value.varOff.value !== 0n) {
+      reject('HELPER_ARGUMENT', `variable ${typeName(reg)} access var_off=${tnumText(reg.value.varOff)} disallowed`, `R${r} must be passed unmoved.`);
+    }
+  }
+
+  /** check_helper_mem_access: `size` bytes behind a helper's memory argument. */
+  helperMem(r: number, reg: Reg, size: number, uninit: boolean, zeroOk: boolean): void {
+    switch (reg.type) {
+      case 'packet': case 'packet_meta':
+        this.packetRange(r, reg, reg.off, size, zeroOk);
+        return;
+      case 'map_value': {
+        const map = reg.map!;
+        if (uninit && map.flags & RDONLY_PROG) reject('HELPER_ARGUMENT', `write into map forbidden, value_size=${map.valueSize} off=${reg.off} size=${size}`, 'The map is read-only for programs.');
+        this.memRegion(r, reg, reg.off, size, map.valueSize, zeroOk);
+        return;
+      }
+      case 'ringbuf_mem':
+        this.memRegion(r, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
+        return;
+      case 'ptr_to_stack':
+        if (size === 0 && !zeroOk) reject('HELPER_ARGUMENT', 'invalid zero-sized read', 'The helper would access zero bytes of stack.');
+        this.checkStackRange(r, reg, size, uninit);
+        return;
+      default:
+        if (zeroOk && size === 0 && reg.type === 'scalar' && isConst(reg.value) && reg.value.varOff.value === 0n) return;
+        reject('HELPER_ARGUMENT', `R${r} type=${typeName(reg)} expected=fp`, `R${r} must point to memory.`);
+    }
+  }
+
+  /** get_constant_map_key: a key that is a known number on the stack. */
+  constantMapKey(reg: Reg, keySize: number): number {
+    if (reg.type !== 'ptr_to_stack' || !tnumIsConst(reg.value.varOff)) return -1;
+    const at = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+    const slot = -at - 1;
+    const s = this.slotAt(this.cur.frames[reg.frameno]!, Math.floor(slot / 8));
+    const k0 = slot % 8;
+    let zeros = 0;
+    for (let k = k0; k >= 0 && s.types[k] === 'zero'; k--) zeros++;
+    if (zeros >= keySize) return 0;
+    if (s.types[7] !== 'spill' || s.spilled.type !== 'scalar') return -1;
+    let spill = 0;
+    for (let k = k0; k >= 0 && s.types[k] === 'spill'; k--) spill++;
+    if (spill !== keySize || !tnumIsConst(s.spilled.value.varOff)) return -1;
+    const v = s.spilled.value.varOff.value;
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v);
+  }
+
+  /** check_reg_const_str: a NUL-terminated string in a frozen read-only map. */
+  constString(r: number, reg: Reg): void {
+    if (reg.type !== 'map_value') reject('HELPER_ARGUMENT', `R${r} type=${typeName(reg)} expected=map_value`, `R${r} must point to a constant string in a read-only map.`);
+    const map = reg.map!;
+    if (!(map.flags & RDONLY_PROG) || !map.frozenData) reject('HELPER_ARGUMENT', `R${r} does not point to a readonly map'`, `R${r} must point into a frozen read-only map (.rodata).`);
+    if (!tnumIsConst(reg.value.varOff)) reject('HELPER_ARGUMENT', `R${r} is not a constant address'`, `R${r} must point to a fixed place in the map.`);
+    if (!directValueAccess(map)) reject('HELPER_ARGUMENT', 'no direct value access support for this map type', 'Constant strings live in single-element arrays.');
+    this.memRegion(r, reg, reg.off, map.valueSize - reg.off, map.valueSize, false);
+    const start = reg.off + Number(reg.value.varOff.value);
+    if (!map.frozenData!.subarray(start, map.valueSize).includes(0)) reject('HELPER_ARGUMENT', 'string is not zero-terminated', `The string at offset ${start} of ${map.name ?? 'the map'} has no terminating NUL.`);
   }
 
   /** check_stack_range_initialized for a fixed-offset stack pointer. */
@@ -823,6 +1228,7 @@ class Verifier {
 
   /** exit: end the program or return to the caller (prepare_func_exit, check_return_code). */
   exit(): number | undefined {
+    if (this.cur.frames.length === 1) this.checkReferenceLeak('BPF_EXIT instruction in main prog');
     const r0 = this.readReg(0);
     if (this.cur.frames.length > 1) {
       if (r0.type === 'ptr_to_stack') {
@@ -873,11 +1279,51 @@ function spillSlot(old: StackSlot, value: Reg, size: number): StackSlot {
   return { types, spilled: value };
 }
 
+/** reg_is_init_pkt_pointer: the untouched data pointer. */
+function isInitPacket(r: Reg): boolean {
+  return r.type === 'packet' && !r.id && r.off === 0 && tnumIsConst(r.value.varOff) && r.value.varOff.value === 0n;
+}
+
+/** is_branch_taken for pointers: 1 taken, 0 not taken, −1 unknown. */
+function pointerBranchTaken(dst: Reg, src: Reg, cond: string, width: 32 | 64): number {
+  const anyPacket = (r: Reg) => isPacket(r) || r.type === 'packet_end';
+  if (width === 64 && anyPacket(dst) && anyPacket(src)) {
+    // is_pkt_ptr_branch_taken: after mark_pkt_end, a pointer known to be at or beyond data_end.
+    let pkt: Reg, op = cond;
+    if (src.type === 'packet_end') pkt = dst;
+    else if (dst.type === 'packet_end') { pkt = src; op = FLIP[cond] ?? cond; } else return -1;
+    const range = pkt.range ?? 0;
+    if (range >= 0) return -1;
+    if ((op === 'jle' || op === 'jgt') && range === BEYOND_PKT_END) return op === 'jgt' ? 1 : 0;
+    if ((op === 'jlt' || op === 'jge') && (range === BEYOND_PKT_END || range === AT_PKT_END)) return op === 'jge' ? 1 : 0;
+    return -1;
+  }
+  let ptr = dst, other = src, op = cond;
+  if (!isConstReg(other, width)) { ptr = src; other = dst; op = FLIP[cond] ?? cond; }
+  if (!isConstReg(other, width) || !isPointer(ptr) || !NOT_NULL.has(ptr.type)) return -1;
+  const v = width === 32 ? other.value.varOff.value & 0xffffffffn : other.value.varOff.value;
+  if (v !== 0n) return -1;
+  return op === 'jeq' ? 0 : op === 'jne' ? 1 : -1;
+}
+
+const FLIP: Record<string, string> = { jgt: 'jlt', jlt: 'jgt', jge: 'jle', jle: 'jge', jsgt: 'jslt', jslt: 'jsgt', jsge: 'jsle', jsle: 'jsge', jeq: 'jeq', jne: 'jne', jset: 'jset' };
+
+function isConstReg(r: Reg, width: 32 | 64): boolean {
+  if (r.type !== 'scalar') return false;
+  if (width === 64) return tnumIsConst(r.value.varOff);
+  return (r.value.varOff.mask & 0xffffffffn) === 0n;
+}
+
+function sameRefs(a: readonly AcquiredRef[], b: readonly AcquiredRef[]): boolean {
+  return a.length === b.length && a.every((r, k) => r.id === b[k]!.id);
+}
+
 function sameReg(a: Reg, b: Reg): boolean {
   if (a === b) return true;
   if (a.type !== b.type) return false;
   if (a.type === 'not_init') return true;
-  if (a.off !== b.off || a.frameno !== b.frameno) return false;
+  if (a.off !== b.off || a.frameno !== b.frameno || a.map !== b.map || (a.id ?? 0) !== (b.id ?? 0) || (a.refId ?? 0) !== (b.refId ?? 0)
+    || (a.range ?? 0) !== (b.range ?? 0) || a.memSize !== b.memSize) return false;
   const x = a.value, y = b.value;
   return x === y || (x.varOff.value === y.varOff.value && x.varOff.mask === y.varOff.mask && x.umin === y.umin && x.umax === y.umax
     && x.smin === y.smin && x.smax === y.smax && x.umin32 === y.umin32 && x.umax32 === y.umax32 && x.smin32 === y.smin32 && x.smax32 === y.smax32);
@@ -890,7 +1336,7 @@ function tnumText(t: Tnum): string {
 }
 
 function typeName(r: Reg): string {
-  return { not_init: 'inv', scalar: 'scalar', ptr_to_stack: 'fp', ptr_to_ctx: 'ctx', packet: 'pkt', packet_end: 'pkt_end', packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null' }[r.type];
+  return REG_TYPE_NAME[r.type];
 }
 
 

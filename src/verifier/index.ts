@@ -4,8 +4,11 @@
  * explores a program's paths as Linux 6.18's `do_check` does.
  */
 export * from './scalar/index.js';
-export { verify, DEFAULT_HELPERS, COMPLEXITY_LIMIT, MAX_STACK, MAX_CALL_FRAMES, type VerifyOptions, type VerifyResult, type HelperInfo, type HelperSource } from './engine.js';
+export { verify, DEFAULT_HELPERS, COMPLEXITY_LIMIT, MAX_STACK, MAX_CALL_FRAMES, type VerifyOptions, type VerifyResult, type HelperInfo, type HelperSource, type MapReference } from './engine.js';
+export { KERNEL_HELPERS, type KernelHelperInfo } from './helpers.js';
+export { type MapInfo } from './state.js';
+export { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility } from './maps.js';
 export { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
-export { type ProgramType, ctxAccess, PROGRAM_TYPE_ID } from './context.js';
+export { type ProgramType, ctxAccess, PROGRAM_TYPE_ID, PROGRAM_TYPES } from './context.js';
 export { formatKernelInsn } from './disasm.js';
 export { MAX_PROGRAM_INSNS } from './cfg.js';

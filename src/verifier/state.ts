@@ -13,7 +13,26 @@ import { type Scalar, constScalar, formatScalar, formatScalarRanges, tnumIsConst
  */
 export type RegType =
   | 'not_init' | 'scalar' | 'ptr_to_stack' | 'ptr_to_ctx'
-  | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null';
+  | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null'
+  | 'map_ptr' | 'map_ptr_or_null' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem' | 'ringbuf_mem_or_null';
+
+/** What the verifier knows of a map: the kernel's `struct bpf_map` fields it reads. */
+export interface MapInfo {
+  readonly name?: string;
+  /** A `MapTypeName` of src/maps ('hash', 'array', 'ringbuf', …). */
+  readonly type: string;
+  readonly keySize: number;
+  readonly valueSize: number;
+  readonly maxEntries: number;
+  readonly flags: number;
+  /**
+   * Frozen contents of a read-only (BPF_F_RDONLY_PROG) array: the kernel reads
+   * constant-offset loads from it as known numbers (.rodata).
+   */
+  readonly frozenData?: Uint8Array;
+  /** Map-in-map: what a lookup returns a pointer to. */
+  readonly innerMap?: MapInfo;
+}
 
 export interface Reg {
   readonly type: RegType;
@@ -21,6 +40,16 @@ export interface Reg {
   readonly off: number;
   /** For stack pointers: the call frame whose stack it points into. */
   readonly frameno: number;
+  /** Map pointers and map values: the map. */
+  readonly map?: MapInfo;
+  /** Shared by copies of one maybe-NULL pointer or one packet pointer (the kernel's reg->id); 0 when none. */
+  readonly id?: number;
+  /** The acquired reference this pointer belongs to (reg->ref_obj_id). */
+  readonly refId?: number;
+  /** Packet pointers: bytes proven readable from the pointer's variable base (reg->range; −1/−2 mark "at/beyond end"). */
+  readonly range?: number;
+  /** Helper memory: its size (reg->mem_size). */
+  readonly memSize?: number;
 }
 
 const ZERO = constScalar(0n);
@@ -29,6 +58,16 @@ export const scalarReg = (value: Scalar): Reg => ({ type: 'scalar', value, off: 
 export const unknownReg = (): Reg => scalarReg(unknownScalar());
 export const pointerReg = (type: RegType, off = 0, frameno = 0): Reg => ({ type, value: ZERO, off, frameno });
 export const isPointer = (r: Reg) => r.type !== 'scalar' && r.type !== 'not_init';
+/** type_may_be_null. */
+export const mayBeNull = (r: Reg) => r.type.endsWith('_or_null');
+export const isPacket = (r: Reg) => r.type === 'packet' || r.type === 'packet_meta';
+
+/** The kernel's reg_type_str, for messages. */
+export const REG_TYPE_NAME: Record<RegType, string> = {
+  not_init: 'inv', scalar: 'scalar', ptr_to_stack: 'fp', ptr_to_ctx: 'ctx', packet: 'pkt', packet_end: 'pkt_end',
+  packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
+  map_value: 'map_value', map_value_or_null: 'map_value_or_null', ringbuf_mem: 'ringbuf_mem', ringbuf_mem_or_null: 'ringbuf_mem_or_null',
+};
 
 /** Per-byte stack contents (the kernel's STACK_INVALID, STACK_MISC, STACK_ZERO, STACK_SPILL). */
 export type SlotType = 'invalid' | 'misc' | 'zero' | 'spill';
@@ -69,17 +108,23 @@ export function formatReg(r: Reg): string {
       if (tnumIsConst(r.value.varOff)) return `fp${r.off + Number(BigInt.asIntN(64, r.value.varOff.value))}`;
       return `fp(${pointerExtras(r)})`;
     }
-    default: {
-      const name = { ptr_to_ctx: 'ctx', packet: 'pkt', packet_end: 'pkt_end', packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null' }[r.type];
-      return `${name}(${pointerExtras(r)})`;
-    }
+    default:
+      return `${REG_TYPE_NAME[r.type]}(${pointerExtras(r)})`;
   }
 }
 
+/** print_reg_state's order: id, ref_obj_id, map, off, range, size, variable part. */
 function pointerExtras(r: Reg): string {
   const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id}`);
+  if (r.refId) parts.push(`ref_obj_id=${r.refId}`);
+  if (r.map) {
+    if (r.map.name) parts.push(`map=${r.map.name.slice(0, 15)}`);
+    parts.push(`ks=${r.map.keySize},vs=${r.map.valueSize}`);
+  }
   if (r.off) parts.push(`off=${r.off}`);
-  if (r.type === 'packet') parts.push('r=0');
+  if (r.type === 'packet' || r.type === 'packet_meta' || r.type === 'packet_end') parts.push(`r=${r.range ?? 0}`);
+  if (r.memSize !== undefined) parts.push(`sz=${r.memSize}`);
   if (!tnumIsConst(r.value.varOff)) {
     const ranges = formatScalarRanges(r.value);
     if (ranges) parts.push(ranges);
@@ -110,15 +155,41 @@ export function formatFrame(f: Frame): string {
  * no precision tracking, so it never lets an imprecise scalar match a
  * different one. Sound; it prunes less than Linux does.
  */
-export function regSafe(old: Reg, cur: Reg): boolean {
+export function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   if (old.type === 'not_init') return true;
   if (old.type !== cur.type) return false;
   if (old.type === 'scalar') return scalarWithin(old.value, cur.value);
-  return old.off === cur.off && old.frameno === cur.frameno && scalarWithin(old.value, cur.value);
+  if (old.map !== cur.map || old.memSize !== cur.memSize) return false;
+  if (old.type === 'packet' || old.type === 'packet_meta') {
+    // Any access proven safe with the old range stays safe with a larger one.
+    if ((old.range ?? 0) > (cur.range ?? 0)) return false;
+  } else if ((old.range ?? 0) !== (cur.range ?? 0)) return false;
+  return old.off === cur.off && old.frameno === cur.frameno && ids.check(old.id ?? 0, cur.id ?? 0)
+    && ids.check(old.refId ?? 0, cur.refId ?? 0) && scalarWithin(old.value, cur.value);
+}
+
+/**
+ * check_ids: ids in the old state must map one-to-one onto ids in the current
+ * one, so registers that share a NULL check or a packet range in one state
+ * share it in the other.
+ */
+export class IdMap {
+  readonly #oldToCur = new Map<number, number>();
+  readonly #curToOld = new Map<number, number>();
+  check(old: number, cur: number): boolean {
+    if ((old === 0) !== (cur === 0)) return false;
+    if (old === 0) return true;
+    const c = this.#oldToCur.get(old);
+    if (c !== undefined) return c === cur;
+    if (this.#curToOld.has(cur)) return false;
+    this.#oldToCur.set(old, cur);
+    this.#curToOld.set(cur, old);
+    return true;
+  }
 }
 
 /** The kernel's `stacksafe` with `allow_uninit_stack` (privileged): misc and invalid bytes of `old` match anything. */
-export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean): boolean {
+export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean, ids: IdMap): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi];
     if (!o) continue;
@@ -128,7 +199,7 @@ export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean): boolean
       if (t === 'invalid' || (allowUninit && t === 'misc')) continue;
       if (t !== c.types[i]) return false;
     }
-    if (o.types[7] === 'spill' && !regSafe(o.spilled, c.spilled)) return false;
+    if (o.types[7] === 'spill' && !regSafe(o.spilled, c.spilled, ids)) return false;
   }
   return true;
 }
