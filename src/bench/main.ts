@@ -9,6 +9,7 @@ import { interpreterSuite } from './interpreter.js';
 import { representationSuite } from './representation.js';
 import { mapsSuite } from './maps.js';
 import { enginesSuite } from './engines.js';
+import { hooksSuite } from './hooks.js';
 
 /** Every suite, in the order they run. */
 export const SUITES: readonly BenchSuite[] = [
@@ -16,6 +17,7 @@ export const SUITES: readonly BenchSuite[] = [
   representationSuite,
   mapsSuite,
   enginesSuite,
+  hooksSuite,
 ];
 
 async function main(args: string[]): Promise<number> {

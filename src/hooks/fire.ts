@@ -17,12 +17,12 @@ export interface HookStats {
 export class Firing {
   readonly region: Region;
   readonly stats: HookStats = { hits: 0, errors: 0 };
-  readonly #registers: bigint[];
+  readonly #run: () => void;
 
   constructor(readonly program: RuntimeProgram, contextSize: number) {
     const space = program.runtime.space;
     this.region = space.allocate(Math.max(8, contextSize), { kind: 'ctx', name: `${program.name} context`, writable: false });
-    this.#registers = [0n, BigInt(this.region.start)];
+    this.#run = program.runtime.prepareRun(program, [0n, BigInt(this.region.start)], [this.region]);
   }
 
   /**
@@ -30,16 +30,15 @@ export class Firing {
    * and the region's address) and runs the program. A failing program is
    * counted, not thrown: an observer must not break what it observes.
    */
-  fire(fill: (view: DataView, at: number) => void): bigint | undefined {
+  fire(fill: (view: DataView, at: number) => void): void {
     const space = this.program.runtime.space;
     fill(space.view, this.region.start);
     this.stats.hits++;
     try {
-      return this.program.runtime.runOnce(this.program, this.#registers, [this.region]);
+      this.#run();
     } catch (error) {
       this.stats.errors++;
       this.stats.lastError = error as Error;
-      return undefined;
     }
   }
 

@@ -29,22 +29,32 @@ class SlotContext {
     this.#strings = program.runtime.space.allocate(count * STRING_ROOM, { kind: 'input', name: `${program.name} strings`, writable: false });
   }
 
-  fire(values: readonly Slot[]): bigint | undefined {
+  fire(values: readonly Slot[]): void {
     const space = this.firing.program.runtime.space;
-    return this.firing.fire((view, at) => {
+    this.firing.fire((view, at) => {
       for (let i = 0; i < this.count; i++) {
         const v = values[i];
-        let slot: bigint;
-        if (typeof v === 'bigint') slot = BigInt.asUintN(64, v);
-        else if (typeof v === 'number') slot = Number.isInteger(v) ? BigInt.asUintN(64, BigInt(v)) : BigInt.asUintN(64, BigInt(Math.trunc(v)));
-        else if (typeof v === 'boolean') slot = v ? 1n : 0n;
+        const to = at + 8 * i;
+        if (typeof v === 'number') {
+          // Numbers go in as two 32-bit halves: no BigInt on the hot path.
+          const n = Number.isSafeInteger(v) ? v : Math.trunc(v) || 0;
+          view.setUint32(to, n >>> 0, true);
+          view.setInt32(to + 4, Math.floor(n / 4294967296), true);
+        } else if (typeof v === 'bigint') view.setBigUint64(to, BigInt.asUintN(64, v), true);
+        else if (typeof v === 'boolean') {
+          view.setUint32(to, v ? 1 : 0, true);
+          view.setUint32(to + 4, 0, true);
+        }
         else if (typeof v === 'string') {
           const start = this.#strings.start + i * STRING_ROOM;
           const n = this.#encoder.encodeInto(v, space.bytes.subarray(start, start + STRING_ROOM - 1)).written;
           space.bytes[start + n] = 0;
-          slot = BigInt(start);
-        } else slot = 0n;
-        view.setBigUint64(at + 8 * i, slot, true);
+          view.setUint32(to, start, true);
+          view.setUint32(to + 4, 0, true);
+        } else {
+          view.setUint32(to, 0, true);
+          view.setUint32(to + 4, 0, true);
+        }
       }
     });
   }

@@ -386,6 +386,33 @@ export class Runtime {
   }
 
   /**
+   * A prepared run for a hook that fires often: the options object and the
+   * session are made once, so a hit allocates nothing but what the engine does.
+   */
+  prepareRun(program: RuntimeProgram, registers: readonly bigint[], regions: readonly Region[], cpu = 0): () => void {
+    const session = this.#session(program, cpu, 1_000_000, regions);
+    const options = { registers, regions, env: session.env, regionKinds: PROGRAM_REGION_KINDS, budget: session.budget };
+    const jit = program.executable instanceof JitProgram ? program.executable : undefined;
+    const context = Number(registers[1] ?? 0n);
+    return () => {
+      session.frames = undefined;
+      if (!jit) {
+        this.#runChain(session, program, options);
+        return;
+      }
+      // Compiled programs take the event entry (nothing returned); a tail call continues on the usual path.
+      session.program = program;
+      session.tailCalls = 0;
+      try {
+        jit.runEvent(context, session.env);
+      } catch (e) {
+        if (!(e instanceof TailCallSignal)) throw e;
+        this.#runChain(session, e.program, options);
+      }
+    };
+  }
+
+  /**
    * Runs a program once on a context the caller laid out (a hook firing):
    * r1 = registers[1], the regions it may touch. Returns r0.
    */

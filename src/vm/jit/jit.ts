@@ -63,6 +63,7 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
   #limitFor = -1;
 
   readonly #entry: EntryFunction;
+  readonly #event: (r1: number, fp: number) => void;
 
   constructor(readonly program: readonly Instruction[], options: JitOptions<Env> = {}) {
     const started = performance.now();
@@ -112,6 +113,7 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
     this.#fuel = this.#exports.fuel as WebAssembly.Global;
     this.#stackLimit = this.#exports.stack_limit as WebAssembly.Global;
     this.#entry = this.#exports.entry as unknown as EntryFunction;
+    this.#event = this.#exports.event as unknown as (r1: number, fp: number) => void;
     this.compileMs = performance.now() - started;
   }
 
@@ -154,6 +156,37 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
       return { r0: U64(this.#entry(Number(regs?.[1] ?? 0n), Number(regs?.[2] ?? 0n), stack.start + STACK_BYTES)), executed: 0 };
     } catch (error) {
       if (error instanceof ProgramExit) return { r0: U64(error.r0), executed: 0 };
+      if (error instanceof WebAssembly.RuntimeError) throw new MemoryAccessError(-1, 0n, 0, 'read', 'compiled code', error.message);
+      throw error;
+    } finally {
+      this.#depth = 0;
+      this.#env = undefined;
+    }
+  }
+
+  /**
+   * Runs the program for an event whose r0 nobody reads, with r1 = `context`:
+   * the cheapest way in (no BigInt crosses). Tail calls and helper errors
+   * propagate as from run().
+   */
+  runEvent(context: number, env: Env): void {
+    if (this.#depth !== 0) {
+      this.run({ registers: [0n, BigInt(context)], env });
+      return;
+    }
+    const stack = (this.#stacks[0] ??= this.space.allocate(STACK_BYTES, { kind: 'stack', name: 'jit stack 0' }));
+    if (this.#budget !== Infinity || this.#limitFor !== stack.start) {
+      this.#budget = Infinity;
+      this.#fuel.value = UNLIMITED;
+      this.#stackLimit.value = BigInt(stack.start);
+      this.#limitFor = stack.start;
+    }
+    this.#env = env;
+    this.#depth = 1;
+    try {
+      this.#event(context, stack.start + STACK_BYTES);
+    } catch (error) {
+      if (error instanceof ProgramExit) return;
       if (error instanceof WebAssembly.RuntimeError) throw new MemoryAccessError(-1, 0n, 0, 'read', 'compiled code', error.message);
       throw error;
     } finally {
