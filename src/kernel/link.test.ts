@@ -6,8 +6,10 @@ import { assemble } from '../asm/index.js';
 import { loadObject } from '../object/index.js';
 import { fixture } from '../object/testdata.js';
 import {
-  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachRawTracepoint, attachTracepoint, bpfPermission, loadCollection,
+  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachRawTracepoint, attachTracepoint, attachUprobe, bpfPermission,
+  loadCollection, symbolFileOffset,
 } from './index.js';
+import koffi from 'koffi';
 
 function needsBpf(t: TestContext): boolean {
   const p = bpfPermission();
@@ -19,7 +21,7 @@ const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A program that counts its hits in counts[0]. */
-function counter(type: 'tracepoint' | 'raw_tracepoint') {
+function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe') {
   const counts = KernelMap.create({ name: 'hits', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   const program = KernelProgram.load({
     type,
@@ -111,4 +113,24 @@ test('the ring buffer reader hands over what programs submitted, in order', (t) 
     collection.close();
     rmSync(pinPath, { recursive: true, force: true });
   }
+});
+
+test('a uprobe on a libc function counts this process\'s calls; a uretprobe too', (t) => {
+  if (!needsBpf(t)) return;
+  const libc = '/lib/x86_64-linux-gnu/libc.so.6';
+  if (process.arch !== 'x64') return t.skip('the libc path is x86-64 Debian\'s');
+  const getpid = koffi.load('libc.so.6').func('int getpid()') as () => number;
+  for (const retprobe of [false, true]) {
+    const c = counter('kprobe');
+    try {
+      const link = attachUprobe(c.program, libc, 'getpid', { retprobe, pid: process.pid });
+      for (let i = 0; i < 100; i++) getpid();
+      link.close();
+      for (let i = 0; i < 100; i++) getpid();
+      assert.equal(c.hits(), 100n, retprobe ? 'uretprobe' : 'uprobe');
+    } finally {
+      c.close();
+    }
+  }
+  assert.throws(() => symbolFileOffset(libc, 'no_such_function_here'), AttachError);
 });

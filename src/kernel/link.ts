@@ -9,6 +9,7 @@ import koffi from 'koffi';
 import { Cmd } from './constants.js';
 import { FileDescriptor } from './fd.js';
 import type { KernelProgram } from './program.js';
+import { SymbolType, parseElf } from '../elf/index.js';
 import { SyscallError, addressOf, bpf } from './syscall.js';
 
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
@@ -81,23 +82,7 @@ export function attachTracepoint(program: KernelProgram, category: string, name:
   if (nr === undefined) throw new AttachError('UNSUPPORTED_ARCH', `perf_event_open on ${process.arch}`);
   const pfd = Number(load().perfEventOpen(nr, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
   if (pfd < 0) throw new SyscallError(`perf_event_open(tracepoint ${category}/${name})`, koffi.errno());
-  const perf = new FileDescriptor(pfd);
-  try {
-    const link = Buffer.alloc(32);
-    link.writeUInt32LE(program.fd.value, 0);
-    link.writeUInt32LE(pfd, 4);
-    link.writeUInt32LE(BPF_PERF_EVENT, 8);
-    const linkFd = new FileDescriptor(bpf(Cmd.LINK_CREATE, link, `BPF_LINK_CREATE(tracepoint ${category}/${name})`));
-    if (load().ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
-      linkFd.close();
-      throw new SyscallError('ioctl(PERF_EVENT_IOC_ENABLE)', koffi.errno());
-    }
-    return new KernelLink(`tracepoint/${category}/${name}`, [linkFd, perf]);
-  } catch (e) {
-    load().ioctl(pfd, PERF_EVENT_IOC_DISABLE, 0);
-    perf.close();
-    throw e;
-  }
+  return linkPerfEvent(program, pfd, `tracepoint/${category}/${name}`);
 }
 
 /** Attaches a raw_tracepoint program to `name`, or a tp_btf/tracing program to the target it was loaded for (name omitted). */
@@ -108,6 +93,72 @@ export function attachRawTracepoint(program: KernelProgram, name?: string): Kern
   attr.writeUInt32LE(program.fd.value, 8);
   const fd = bpf(Cmd.RAW_TRACEPOINT_OPEN, attr, `BPF_RAW_TRACEPOINT_OPEN(${name ?? program.name})`);
   return new KernelLink(name === undefined ? `tp_btf ${program.name}` : `raw_tracepoint/${name}`, [new FileDescriptor(fd)]);
+}
+
+/**
+ * The file offset of a function symbol in an ELF binary or library, as uprobes
+ * want it: the symbol's address translated through the section holding it.
+ */
+export function symbolFileOffset(binary: string, symbol: string): number {
+  const elf = parseElf(readFileSync(binary));
+  const tables = elf.sections.filter((s) => s.name === '.dynsym' || s.name === '.symtab');
+  for (const table of tables) {
+    for (const sym of elf.symbols(table)) {
+      if (sym.name !== symbol && !sym.name.startsWith(`${symbol}@`)) continue;
+      if (sym.type !== SymbolType.FUNC && sym.type !== 10 /* STT_GNU_IFUNC */) continue;
+      const section = elf.sections[sym.sectionIndex];
+      if (!section || section.index === 0) continue;
+      return sym.value - Number(section.addr) + section.offset;
+    }
+  }
+  throw new AttachError('NO_SYMBOL', `no function ${symbol} in ${binary}`);
+}
+
+/**
+ * Attaches a kprobe-type program to a function of a user binary or library
+ * (uprobe), or to its return (uretprobe). `pid` -1 (the default) probes every
+ * process that maps the file.
+ */
+export function attachUprobe(program: KernelProgram, binary: string, target: string | number, options: { retprobe?: boolean; pid?: number } = {}): KernelLink {
+  const typeFile = '/sys/bus/event_source/devices/uprobe/type';
+  if (!existsSync(typeFile)) throw new AttachError('NOT_SUPPORTED', 'this kernel has no uprobe event source');
+  const type = Number(readFileSync(typeFile, 'utf8').trim());
+  const offset = typeof target === 'number' ? target : symbolFileOffset(binary, target);
+  const path = Buffer.from(`${binary}\0`);
+  const attr = Buffer.alloc(128);
+  attr.writeUInt32LE(type, 0);
+  attr.writeUInt32LE(attr.length, 4);
+  attr.writeBigUInt64LE(options.retprobe ? 1n : 0n, 8); // config bit 0: retprobe
+  attr.writeBigUInt64LE(1n, 16);
+  attr.writeBigUInt64LE(addressOf(path), 56); // config1: path
+  attr.writeBigUInt64LE(BigInt(offset), 64); // config2: offset
+  const nr = NR_PERF_EVENT_OPEN[process.arch];
+  if (nr === undefined) throw new AttachError('UNSUPPORTED_ARCH', `perf_event_open on ${process.arch}`);
+  const pid = options.pid ?? -1;
+  const pfd = Number(load().perfEventOpen(nr, attr, pid, pid === -1 ? 0 : -1, -1, PERF_FLAG_FD_CLOEXEC));
+  if (pfd < 0) throw new SyscallError(`perf_event_open(uprobe ${binary}:${target})`, koffi.errno());
+  return linkPerfEvent(program, pfd, `${options.retprobe ? 'uretprobe' : 'uprobe'}/${binary}:${target}`);
+}
+
+/** A BPF link from a program to an open perf event, enabled. */
+function linkPerfEvent(program: KernelProgram, pfd: number, target: string): KernelLink {
+  const perf = new FileDescriptor(pfd);
+  try {
+    const link = Buffer.alloc(32);
+    link.writeUInt32LE(program.fd.value, 0);
+    link.writeUInt32LE(pfd, 4);
+    link.writeUInt32LE(BPF_PERF_EVENT, 8);
+    const linkFd = new FileDescriptor(bpf(Cmd.LINK_CREATE, link, `BPF_LINK_CREATE(${target})`));
+    if (load().ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0) < 0) {
+      linkFd.close();
+      throw new SyscallError('ioctl(PERF_EVENT_IOC_ENABLE)', koffi.errno());
+    }
+    return new KernelLink(target, [linkFd, perf]);
+  } catch (e) {
+    load().ioctl(pfd, PERF_EVENT_IOC_DISABLE, 0);
+    perf.close();
+    throw e;
+  }
 }
 
 /** kprobes: this kernel is built without them; say so and name what works instead. */
@@ -125,6 +176,8 @@ export function attachBySection(program: KernelProgram, section: string): Kernel
   m = /^(?:raw_tracepoint|raw_tp)\/(.+)$/.exec(section);
   if (m) return attachRawTracepoint(program, m[1]!);
   if (section.startsWith('tp_btf/')) return attachRawTracepoint(program);
+  m = /^u(ret)?probe\/(.+):([^:+]+)$/.exec(section);
+  if (m) return attachUprobe(program, m[2]!, m[3]!, { retprobe: m[1] === 'ret' });
   m = /^k(?:ret)?probe\/(.+)$/.exec(section);
   if (m) attachKprobe(program, m[1]!);
   if (/^f(?:entry|exit|mod_ret)(\.s)?\//.test(section)) {
