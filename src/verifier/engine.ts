@@ -210,6 +210,11 @@ class Verifier {
   }
 
   run(): VerifyResult {
+    const callback = this.insns.findIndex((insn) => insn.op.kind === 'lddw' && insn.op.pseudo === 'func');
+    if (callback >= 0) {
+      // Callbacks are subprograms reached only through a helper; the control-flow check would call them unreachable.
+      return this.result(new VerifierError('UNSUPPORTED', 'callbacks (lddw of a function) are not supported', 'Helpers taking callbacks (bpf_loop, for_each_map_elem, timers) are not modelled yet.', callback, this.disasm(callback)));
+    }
     const argCount = (id: number) => this.helpers.get(id)?.proto.args.length ?? 5;
     const cfg = analyzeControlFlow(this.insns, argCount);
     if ('code' in cfg) {
@@ -920,6 +925,8 @@ class Verifier {
     this.forEachReg(state, (r) => {
       if (!mayBeNull(r) || r.id !== id) return r;
       if (isNull) return scalarReg(ZERO);
+      // mark_ptr_not_null_reg: a found element of a map-in-map is the inner map.
+      if (r.type === 'map_value_or_null' && r.map?.innerMap) return { ...pointerReg('map_ptr'), map: r.map.innerMap };
       const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : undefined;
       if (!type) return r;
       return { ...r, type, id: 0 };

@@ -69,8 +69,11 @@ const ENTRIES: readonly Entry[] = [
   e(27, 'get_stackid', 'tracing', ['ctx', 'const_map_ptr', 'anything']),
   e(67, 'get_stack', 'tracing', ['ctx', 'uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
   e(109, 'send_signal', 'tracing', ['anything']),
+  e(55, 'perf_event_read_value', 'tracing', ['const_map_ptr', 'anything', 'uninit_mem', 'const_size']),
+  e(120, 'get_ns_current_pid_tgid', 'tracing', ['anything', 'anything', 'uninit_mem', 'const_size']),
+  e(177, 'trace_vprintk', 'base', ['mem', 'const_size', 'mem_or_null', 'const_size_or_zero'], 'integer', { gpl: true }),
   // perf_event_output takes ctx everywhere it exists (tracing, skb, xdp variants).
-  e(25, 'perf_event_output', 'sk', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero']),
+  e(25, 'perf_event_output', 'sk', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
   // sk_filter_func_proto (socket filters) and everything skb-based.
   e(26, 'skb_load_bytes', 'skb', ['ctx', 'anything', 'uninit_mem', 'const_size']),
   e(68, 'skb_load_bytes_relative', 'skb', ['ctx', 'anything', 'uninit_mem', 'const_size', 'anything']),
@@ -101,6 +104,9 @@ const ENTRIES: readonly Entry[] = [
   e(50, 'skb_adjust_room', 'tc', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
   e(79, 'skb_cgroup_id', 'tc', ['ctx']),
   e(135, 'csum_level', 'tc', ['ctx', 'anything']),
+  e(33, 'skb_under_cgroup', 'tc', ['ctx', 'const_map_ptr', 'anything']),
+  e(152, 'redirect_neigh', 'tc', ['anything', 'mem_or_null', 'const_size_or_zero', 'anything']),
+  e(155, 'redirect_peer', 'tc', ['anything', 'anything']),
   e(23, 'redirect', 'tc_xdp', ['anything', 'anything']),
   e(28, 'csum_diff', 'tc_xdp', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
   e(69, 'fib_lookup', 'tc_xdp', ['ctx', 'mem', 'const_size', 'anything']),

@@ -1,0 +1,190 @@
+/**
+ * Runs the verifier over the real objects of ../shared/ebpf-samples and
+ * compares each verdict with the one Linux gave (kernel-results.json there).
+ * Programs using what this verifier does not model yet are counted apart.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseBtf, type Btf } from '../../btf/index.js';
+import type { Instruction } from '../../isa/index.js';
+import { applyCoreRelocations, loadObject, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
+import { PROGRAM_TYPES, type ProgramType } from '../context.js';
+import { verify, type MapReference } from '../engine.js';
+import { KERNEL_HELPERS } from '../helpers.js';
+import { RDONLY_PROG } from '../maps.js';
+import type { MapInfo } from '../state.js';
+
+export interface KernelProgramRecord {
+  readonly section: string;
+  readonly function: string;
+  readonly verdict: 'accepted' | 'rejected' | 'not-loaded';
+  readonly loader?: 'libbpf' | 'raw';
+  readonly prog_type?: string;
+  readonly prog_type_id?: number;
+  readonly verifier_last_line?: string | null;
+}
+
+export interface KernelResults {
+  readonly objects: Record<string, { readonly programs: readonly KernelProgramRecord[] }>;
+}
+
+export type Ours = 'accepted' | 'rejected' | 'unmodelled';
+
+export interface SampleOutcome {
+  readonly object: string;
+  readonly section: string;
+  readonly function: string;
+  readonly kernel: 'accepted' | 'rejected';
+  readonly kernelMessage?: string | null;
+  readonly ours: Ours;
+  /** Why the program was not verified, or what refused it. */
+  readonly reason?: string;
+  readonly processed?: number;
+  readonly ms: number;
+}
+
+const TYPE_BY_ID: Record<number, string> = { 1: 'socket_filter', 2: 'kprobe', 3: 'sched_cls', 4: 'sched_act', 5: 'tracepoint', 6: 'xdp', 17: 'raw_tracepoint' };
+
+/**
+ * What the verifier knows of an object's map. With `frozen`, .rodata's bytes
+ * become known numbers, as they do when libbpf creates it BPF_F_RDONLY_PROG
+ * and freezes it. The kernel-results harness's raw loader does not say it sets
+ * that flag, and reading a constant the kernel does not know would be unsound.
+ */
+export function mapInfo(m: ObjectMapSpec, frozen = true): MapInfo {
+  const readOnly = m.readOnly ? RDONLY_PROG : 0;
+  return {
+    name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags | readOnly,
+    // .kconfig values are filled in by the loader from the running kernel; unknown here.
+    frozenData: frozen && m.readOnly && m.origin === 'data' && m.data ? m.data : undefined,
+    innerMap: m.innerMap ? mapInfo(m.innerMap, frozen) : undefined,
+  };
+}
+
+let vmlinux: Btf | undefined | null;
+function kernelBtf(): Btf | undefined {
+  if (vmlinux === undefined) vmlinux = existsSync('/sys/kernel/btf/vmlinux') ? parseBtf(readFileSync('/sys/kernel/btf/vmlinux')) : null;
+  return vmlinux ?? undefined;
+}
+
+/** Whether a feature outside the model decides this program; the reason, or undefined. */
+function unmodelled(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): string | undefined {
+  if (program.references.some((r) => r.kind === 'kfunc')) return 'kfunc calls';
+  if (program.references.some((r) => r.kind === 'ksym')) return 'ksym references';
+  // libbpf passes BTF, and the kernel then verifies global functions on their own against their BTF signature.
+  if (record.loader !== 'raw' && program.functions.some((f) => f.name !== program.name && spec.subprograms.some((s) => s.name === f.name && s.global))) {
+    return 'global functions';
+  }
+  if (record.loader !== 'raw' && program.coreRelocations.length && !kernelBtf()) return 'CO-RE without kernel BTF';
+  return undefined;
+}
+
+function instructionsOf(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): readonly Instruction[] {
+  // The raw loader does not relocate CO-RE accesses; libbpf does, against the running kernel.
+  if (record.loader === 'raw' || !program.coreRelocations.length) return program.instructions;
+  return applyCoreRelocations(program, spec.btf!, kernelBtf()!).instructions;
+}
+
+/** Verifies one program as the kernel saw it. */
+export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord, complexityLimit?: number): { ours: Ours; reason?: string; processed?: number } {
+  const type = record.prog_type ?? TYPE_BY_ID[record.prog_type_id ?? -1] ?? program.type;
+  if (!PROGRAM_TYPES.includes(type as ProgramType)) return { ours: 'unmodelled', reason: `program type ${type}` };
+  const why = unmodelled(spec, program, record);
+  if (why) return { ours: 'unmodelled', reason: why };
+  const maps = new Map(spec.maps.map((m) => [m.name, mapInfo(m, record.loader !== 'raw')]));
+  const byInsn = new Map<number, MapReference>();
+  for (const r of program.references) {
+    if (r.kind !== 'map' && r.kind !== 'map-value') continue;
+    const map = maps.get(r.map);
+    if (map) byInsn.set(r.index, { map, offset: r.kind === 'map-value' ? r.offset : undefined });
+  }
+  let insns: readonly Instruction[];
+  try {
+    insns = instructionsOf(spec, program, record);
+  } catch (e) {
+    return { ours: 'unmodelled', reason: `CO-RE: ${(e as Error).message}` };
+  }
+  const r = verify(insns, {
+    programType: type as ProgramType, helpers: KERNEL_HELPERS, license: program.license || spec.license,
+    resolveMap: (_insn, index) => byInsn.get(index), complexityLimit,
+  });
+  if (r.ok) return { ours: 'accepted', processed: r.processed };
+  const e = r.error!;
+  // Refusals for what is not modelled (unknown helpers, BTF pointers, callbacks…) say nothing about the program.
+  if (e.code === 'UNSUPPORTED' || e.kernelMessage.startsWith('invalid func unknown#')) {
+    return { ours: 'unmodelled', reason: e.kernelMessage, processed: r.processed };
+  }
+  return { ours: 'rejected', reason: e.kernelMessage, processed: r.processed };
+}
+
+/**
+ * Every program with a kernel verdict, verified here.
+ * @param root the ebpf-samples folder (with kernel-results.json)
+ */
+export function runSamples(root: string, options: { filter?: (object: string) => boolean; complexityLimit?: number } = {}): SampleOutcome[] {
+  const results = JSON.parse(readFileSync(join(root, 'kernel-results.json'), 'utf8')) as KernelResults;
+  const out: SampleOutcome[] = [];
+  for (const [object, entry] of Object.entries(results.objects)) {
+    if (options.filter && !options.filter(object)) continue;
+    const known = entry.programs.filter((p) => p.verdict === 'accepted' || p.verdict === 'rejected');
+    if (!known.length) continue;
+    let spec: ObjectSpec | undefined;
+    let loadError = '';
+    try {
+      spec = loadObject(readFileSync(join(root, object)));
+    } catch (e) {
+      loadError = (e as Error).message;
+    }
+    for (const record of known) {
+      const base = { object, section: record.section, function: record.function, kernel: record.verdict as 'accepted' | 'rejected', kernelMessage: record.verifier_last_line };
+      const program = spec?.programs.find((p) => p.name === record.function && p.section === record.section);
+      if (!spec || !program) {
+        out.push({ ...base, ours: 'unmodelled', reason: spec ? 'not an entry program of the object here' : `object: ${loadError}`, ms: 0 });
+        continue;
+      }
+      const start = performance.now();
+      const r = verifySample(spec, program, record, options.complexityLimit);
+      out.push({ ...base, ...r, ms: performance.now() - start });
+    }
+  }
+  return out;
+}
+
+export interface SampleSummary {
+  readonly total: number;
+  readonly unmodelled: number;
+  readonly kernelAccepted: number;
+  readonly kernelRejected: number;
+  /** Modelled kernel-accepted programs we accept. */
+  readonly agreeAccepted: number;
+  /** Modelled kernel-rejected programs we reject. */
+  readonly agreeRejected: number;
+  /** Kernel-rejected programs we accept: must be zero. */
+  readonly unsound: readonly SampleOutcome[];
+  /** Kernel-accepted programs we reject. */
+  readonly stricter: readonly SampleOutcome[];
+  /** Share of modelled kernel-accepted programs we accept. */
+  readonly precision: number;
+  /** Share of kernel-accepted programs (modelled or not) we accept. */
+  readonly precisionOverall: number;
+}
+
+export function summarize(outcomes: readonly SampleOutcome[]): SampleSummary {
+  const modelled = outcomes.filter((o) => o.ours !== 'unmodelled');
+  const acc = modelled.filter((o) => o.kernel === 'accepted');
+  const rej = modelled.filter((o) => o.kernel === 'rejected');
+  const allAccepted = outcomes.filter((o) => o.kernel === 'accepted');
+  const agreeAccepted = acc.filter((o) => o.ours === 'accepted').length;
+  return {
+    total: outcomes.length,
+    unmodelled: outcomes.length - modelled.length,
+    kernelAccepted: acc.length,
+    kernelRejected: rej.length,
+    agreeAccepted,
+    agreeRejected: rej.filter((o) => o.ours === 'rejected').length,
+    unsound: outcomes.filter((o) => o.kernel === 'rejected' && o.ours === 'accepted'),
+    stricter: acc.filter((o) => o.ours === 'rejected'),
+    precision: acc.length ? agreeAccepted / acc.length : 1,
+    precisionOverall: allAccepted.length ? agreeAccepted / allAccepted.length : 1,
+  };
+}
