@@ -21,6 +21,7 @@ const COMMANDS: Record<string, Entry> = {
   btf: { summary: 'dump BTF as a C header or as text', load: async () => (await import('./btf.js')).btfCommand },
   build: { summary: 'compile a BPF C source to an object with clang', load: async () => (await import('./build.js')).buildCommand },
   kernel: { summary: 'load a program into Linux, then test-run it or show the verifier log', load: async () => (await import('./kernel.js')).kernelCommand },
+  verify: { summary: "check a program with tsbpf's verifier (Linux 6.18's rules), without a kernel", load: async () => (await import('./verify.js')).verifyCommand },
 };
 
 function usage(): string {

@@ -12,3 +12,4 @@ export { VerifierError, type VerifierErrorCode, type PathStep } from './errors.j
 export { type ProgramType, ctxAccess, PROGRAM_TYPE_ID, PROGRAM_TYPES } from './context.js';
 export { formatKernelInsn } from './disasm.js';
 export { MAX_PROGRAM_INSNS } from './cfg.js';
+export { verifyObjectProgram, mapInfo, objectMaps, isModelledType } from './object.js';

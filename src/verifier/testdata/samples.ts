@@ -3,16 +3,14 @@
  * compares each verdict with the one Linux gave (kernel-results.json there).
  * Programs using what this verifier does not model yet are counted apart.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseBtf, type Btf } from '../../btf/index.js';
 import type { Instruction } from '../../isa/index.js';
-import { applyCoreRelocations, loadObject, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
+import { applyCoreRelocations, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
 import { PROGRAM_TYPES, type ProgramType } from '../context.js';
-import { verify, type MapReference } from '../engine.js';
+import { verify } from '../engine.js';
 import { KERNEL_HELPERS } from '../helpers.js';
-import { RDONLY_PROG } from '../maps.js';
-import type { MapInfo } from '../state.js';
+import { kernelBtf, objectMaps } from '../object.js';
 
 export interface KernelProgramRecord {
   readonly section: string;
@@ -45,28 +43,6 @@ export interface SampleOutcome {
 
 const TYPE_BY_ID: Record<number, string> = { 1: 'socket_filter', 2: 'kprobe', 3: 'sched_cls', 4: 'sched_act', 5: 'tracepoint', 6: 'xdp', 17: 'raw_tracepoint' };
 
-/**
- * What the verifier knows of an object's map. With `frozen`, .rodata's bytes
- * become known numbers, as they do when libbpf creates it BPF_F_RDONLY_PROG
- * and freezes it. The kernel-results harness's raw loader does not say it sets
- * that flag, and reading a constant the kernel does not know would be unsound.
- */
-export function mapInfo(m: ObjectMapSpec, frozen = true): MapInfo {
-  const readOnly = m.readOnly ? RDONLY_PROG : 0;
-  return {
-    name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags | readOnly,
-    // .kconfig values are filled in by the loader from the running kernel; unknown here.
-    frozenData: frozen && m.readOnly && m.origin === 'data' && m.data ? m.data : undefined,
-    innerMap: m.innerMap ? mapInfo(m.innerMap, frozen) : undefined,
-  };
-}
-
-let vmlinux: Btf | undefined | null;
-function kernelBtf(): Btf | undefined {
-  if (vmlinux === undefined) vmlinux = existsSync('/sys/kernel/btf/vmlinux') ? parseBtf(readFileSync('/sys/kernel/btf/vmlinux')) : null;
-  return vmlinux ?? undefined;
-}
-
 /** Whether a feature outside the model decides this program; the reason, or undefined. */
 function unmodelled(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): string | undefined {
   if (program.references.some((r) => r.kind === 'kfunc')) return 'kfunc calls';
@@ -91,13 +67,8 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
   if (!PROGRAM_TYPES.includes(type as ProgramType)) return { ours: 'unmodelled', reason: `program type ${type}` };
   const why = unmodelled(spec, program, record);
   if (why) return { ours: 'unmodelled', reason: why };
-  const maps = new Map(spec.maps.map((m) => [m.name, mapInfo(m, record.loader !== 'raw')]));
-  const byInsn = new Map<number, MapReference>();
-  for (const r of program.references) {
-    if (r.kind !== 'map' && r.kind !== 'map-value') continue;
-    const map = maps.get(r.map);
-    if (map) byInsn.set(r.index, { map, offset: r.kind === 'map-value' ? r.offset : undefined });
-  }
+  // The harness's raw loader does not say it creates .rodata BPF_F_RDONLY_PROG; a constant Linux did not know would be unsound.
+  const resolveMap = objectMaps(spec, program, record.loader !== 'raw');
   let insns: readonly Instruction[];
   try {
     insns = instructionsOf(spec, program, record);
@@ -106,7 +77,7 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
   }
   const r = verify(insns, {
     programType: type as ProgramType, helpers: KERNEL_HELPERS, license: program.license || spec.license,
-    resolveMap: (_insn, index) => byInsn.get(index), complexityLimit,
+    resolveMap, complexityLimit,
   });
   if (r.ok) return { ours: 'accepted', processed: r.processed };
   const e = r.error!;

@@ -1,0 +1,68 @@
+/**
+ * Verifying the programs of an ELF object: its maps become what lddw
+ * instructions refer to, its license and section decide the rest.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseBtf, type Btf } from '../btf/index.js';
+import type { Instruction } from '../isa/index.js';
+import { applyCoreRelocations, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../object/index.js';
+import { PROGRAM_TYPES, type ProgramType } from './context.js';
+import { verify, type MapReference, type VerifyOptions, type VerifyResult } from './engine.js';
+import { KERNEL_HELPERS } from './helpers.js';
+import { RDONLY_PROG } from './maps.js';
+import type { MapInfo } from './state.js';
+
+/**
+ * What the verifier knows of an object's map. With `frozen` (libbpf's
+ * behaviour: .rodata is created BPF_F_RDONLY_PROG and frozen), .rodata's bytes
+ * read as known numbers; .kconfig's are filled in by the loader, so never.
+ */
+export function mapInfo(m: ObjectMapSpec, frozen = true): MapInfo {
+  return {
+    name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
+    flags: m.flags | (m.readOnly ? RDONLY_PROG : 0),
+    frozenData: frozen && m.readOnly && m.origin === 'data' && m.data ? m.data : undefined,
+    innerMap: m.innerMap ? mapInfo(m.innerMap, frozen) : undefined,
+  };
+}
+
+/** resolveMap for a program of `spec`: its references, by instruction. */
+export function objectMaps(spec: ObjectSpec, program: ProgramSpec, frozen = true): (insn: Instruction, index: number) => MapReference | undefined {
+  const maps = new Map(spec.maps.map((m) => [m.name, mapInfo(m, frozen)]));
+  const byInsn = new Map<number, MapReference>();
+  for (const r of program.references) {
+    if (r.kind !== 'map' && r.kind !== 'map-value') continue;
+    const map = maps.get(r.map);
+    if (map) byInsn.set(r.index, { map, offset: r.kind === 'map-value' ? r.offset : undefined });
+  }
+  return (_insn, index) => byInsn.get(index);
+}
+
+let vmlinux: Btf | null | undefined;
+/** The running kernel's BTF, for CO-RE; undefined when the kernel has none. */
+export function kernelBtf(): Btf | undefined {
+  if (vmlinux === undefined) vmlinux = existsSync('/sys/kernel/btf/vmlinux') ? parseBtf(readFileSync('/sys/kernel/btf/vmlinux')) : null;
+  return vmlinux ?? undefined;
+}
+
+export const isModelledType = (type: string): type is ProgramType => PROGRAM_TYPES.includes(type as ProgramType);
+
+/**
+ * Verifies one program of an object as libbpf would load it: CO-RE applied
+ * against the running kernel's BTF, maps from the object, .rodata frozen.
+ * @throws Error when the program type is not modelled or CO-RE cannot be applied
+ */
+export function verifyObjectProgram(spec: ObjectSpec, program: ProgramSpec, options: Omit<VerifyOptions, 'maps' | 'resolveMap'> = {}): VerifyResult {
+  const type = options.programType ?? program.type;
+  if (type === 'unspec') throw new Error(`section '${program.section}' names no program type; give one (${PROGRAM_TYPES.join(', ')})`);
+  if (!isModelledType(type)) throw new Error(`program type ${type} is not modelled by the verifier (it knows ${PROGRAM_TYPES.join(', ')})`);
+  let insns = program.instructions;
+  if (program.coreRelocations.length) {
+    const target = kernelBtf();
+    if (!target || !spec.btf) throw new Error(`${program.name} has CO-RE relocations, which need the kernel's BTF at /sys/kernel/btf/vmlinux`);
+    insns = applyCoreRelocations(program, spec.btf, target).instructions;
+  }
+  return verify(insns, {
+    helpers: KERNEL_HELPERS, license: program.license || spec.license, ...options, programType: type, resolveMap: objectMaps(spec, program),
+  });
+}
