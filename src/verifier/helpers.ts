@@ -7,13 +7,15 @@
  * The runtime's HelperTable carries prototypes too, but a few of them are
  * looser than the kernel's (`tail_call` returns nothing in the kernel, so r0
  * is unreadable after it; `skb_store_bytes` is not a socket filter helper);
- * the verifier wants the kernel's exact ones, so it keeps its own.
+ * the verifier wants the kernel's exact ones, so it keeps its own. Which
+ * program types may call each, and which are GPL-only, was asked of Linux
+ * 6.18 itself (testdata/helper-availability.json, checked by helpers.test.ts).
  */
 import type { ArgKind, HelperPrototype, ReturnKind } from '../helpers/index.js';
 import type { ProgramType } from './context.js';
-import type { HelperInfo, HelperSource } from './engine.js';
+import type { HelperInfo } from './engine.js';
 
-type Where = 'base' | 'tracing' | 'skb' | 'tc' | 'xdp' | 'tc_xdp' | 'sk';
+type Where = 'base' | 'tracing' | 'skb' | 'tc' | 'xdp' | 'tc_xdp' | 'sk' | 'net' | 'none';
 
 interface Entry {
   readonly id: number;
@@ -43,7 +45,7 @@ const ENTRIES: readonly Entry[] = [
   e(12, 'tail_call', 'base', ['ctx', 'const_map_ptr', 'anything'], 'void'),
   e(5, 'ktime_get_ns', 'base', []),
   e(125, 'ktime_get_boot_ns', 'base', []),
-  e(160, 'ktime_get_coarse_ns', 'base', []),
+  e(160, 'ktime_get_coarse_ns', 'net', []),
   e(118, 'jiffies64', 'base', []),
   e(130, 'ringbuf_output', 'base', ['const_map_ptr', 'mem', 'const_size_or_zero', 'anything']),
   e(131, 'ringbuf_reserve', 'base', ['const_map_ptr', 'const_alloc_size_or_zero', 'anything'], 'alloc_mem_or_null'),
@@ -59,18 +61,18 @@ const ENTRIES: readonly Entry[] = [
   // bpf_tracing_func_proto and kprobe/tracepoint extras.
   e(4, 'probe_read', 'tracing', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
   e(45, 'probe_read_str', 'tracing', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
-  e(14, 'get_current_pid_tgid', 'tracing', []),
-  e(15, 'get_current_uid_gid', 'tracing', []),
-  e(16, 'get_current_comm', 'tracing', ['uninit_mem', 'const_size']),
-  e(35, 'get_current_task', 'tracing', [], 'integer', { gpl: true }),
-  e(80, 'get_current_cgroup_id', 'tracing', []),
-  e(36, 'probe_write_user', 'tracing', ['anything', 'mem', 'const_size'], 'integer', { gpl: true }),
-  e(22, 'perf_event_read', 'tracing', ['const_map_ptr', 'anything']),
-  e(27, 'get_stackid', 'tracing', ['ctx', 'const_map_ptr', 'anything']),
+  e(14, 'get_current_pid_tgid', 'base', []),
+  e(15, 'get_current_uid_gid', 'base', []),
+  e(16, 'get_current_comm', 'base', ['uninit_mem', 'const_size']),
+  e(35, 'get_current_task', 'base', [], 'integer', { gpl: true }),
+  e(80, 'get_current_cgroup_id', 'base', []),
+  e(36, 'probe_write_user', 'none', ['anything', 'mem', 'const_size'], 'integer', { gpl: true }),
+  e(22, 'perf_event_read', 'base', ['const_map_ptr', 'anything'], 'integer', { gpl: true }),
+  e(27, 'get_stackid', 'tracing', ['ctx', 'const_map_ptr', 'anything'], 'integer', { gpl: true }),
   e(67, 'get_stack', 'tracing', ['ctx', 'uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
-  e(109, 'send_signal', 'tracing', ['anything']),
-  e(55, 'perf_event_read_value', 'tracing', ['const_map_ptr', 'anything', 'uninit_mem', 'const_size']),
-  e(120, 'get_ns_current_pid_tgid', 'tracing', ['anything', 'anything', 'uninit_mem', 'const_size']),
+  e(109, 'send_signal', 'base', ['anything']),
+  e(55, 'perf_event_read_value', 'base', ['const_map_ptr', 'anything', 'uninit_mem', 'const_size'], 'integer', { gpl: true }),
+  e(120, 'get_ns_current_pid_tgid', 'base', ['anything', 'anything', 'uninit_mem', 'const_size']),
   e(177, 'trace_vprintk', 'base', ['mem', 'const_size', 'mem_or_null', 'const_size_or_zero'], 'integer', { gpl: true }),
   // perf_event_output takes ctx everywhere it exists (tracing, skb, xdp variants).
   e(25, 'perf_event_output', 'sk', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
@@ -109,7 +111,7 @@ const ENTRIES: readonly Entry[] = [
   e(155, 'redirect_peer', 'tc', ['anything', 'anything']),
   e(23, 'redirect', 'tc_xdp', ['anything', 'anything']),
   e(28, 'csum_diff', 'tc_xdp', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
-  e(69, 'fib_lookup', 'tc_xdp', ['ctx', 'mem', 'const_size', 'anything']),
+  e(69, 'fib_lookup', 'tc_xdp', ['ctx', 'mem', 'const_size', 'anything'], 'integer', { gpl: true }),
   // xdp_func_proto.
   e(44, 'xdp_adjust_head', 'xdp', ['ctx', 'anything'], 'integer', { changesPacket: true }),
   e(54, 'xdp_adjust_meta', 'xdp', ['ctx', 'anything'], 'integer', { changesPacket: true }),
@@ -129,6 +131,9 @@ function allowed(where: Where, type: ProgramType): boolean {
     case 'xdp': return type === 'xdp';
     case 'tc_xdp': return type === 'xdp' || TC.includes(type);
     case 'sk': return true;
+    case 'net': return type === 'socket_filter' || type === 'xdp' || TC.includes(type);
+    // Not available on the machine the table was checked on (kernel lockdown).
+    case 'none': return false;
   }
 }
 
@@ -147,7 +152,7 @@ const BY_ID = new Map<number, KernelHelperInfo>(ENTRIES.map((x) => {
  * program type it knows.
  * @example KERNEL_HELPERS.get(1)?.name // 'map_lookup_elem'
  */
-export const KERNEL_HELPERS: HelperSource & { ids(): number[] } = {
+export const KERNEL_HELPERS: { get(id: number): KernelHelperInfo | undefined; ids(): number[] } = {
   get: (id) => BY_ID.get(id),
   ids: () => [...BY_ID.keys()].sort((a, b) => a - b),
 };
