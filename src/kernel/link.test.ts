@@ -1,12 +1,14 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assemble } from '../asm/index.js';
 import { loadObject } from '../object/index.js';
 import { fixture } from '../object/testdata.js';
 import {
-  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachRawTracepoint, attachTracepoint, attachUprobe, bpfPermission,
+  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachCgroupSkb, attachRawTracepoint, attachTcx, attachTracepoint, attachUprobe, attachXdp, bpfPermission,
   loadCollection, symbolFileOffset,
 } from './index.js';
 import koffi from 'koffi';
@@ -21,7 +23,7 @@ const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A program that counts its hits in counts[0]. */
-function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe') {
+function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe' | 'xdp' | 'sched_cls' | 'cgroup_skb', result = 0) {
   const counts = KernelMap.create({ name: 'hits', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   const program = KernelProgram.load({
     type,
@@ -36,7 +38,7 @@ function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe') {
       r1 = 1
       lock *(u64 *)(r0 + 0) += r1
     out:
-      r0 = 0
+      r0 = ${result}
       exit`, { maps: { hits: counts.fd.value } }),
   });
   const hits = () => new DataView(counts.lookup(u32(0))!.buffer).getBigUint64(0, true);
@@ -133,4 +135,73 @@ test('a uprobe on a libc function counts this process\'s calls; a uretprobe too'
     }
   }
   assert.throws(() => symbolFileOffset(libc, 'no_such_function_here'), AttachError);
+});
+
+/** Runs a command, throwing its stderr on failure. */
+function sh(command: string): string {
+  return execSync(command, { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+test('XDP and tcx links on a veth pair see the packets a network namespace sends', async (t) => {
+  if (!needsBpf(t)) return;
+  try {
+    sh('ip -V');
+  } catch {
+    return t.skip('iproute2 (ip) is not installed');
+  }
+  const ns = `tsbpf${process.pid}`;
+  const a = `tsa${process.pid}`.slice(0, 15);
+  const b = `tsb${process.pid}`.slice(0, 15);
+  const net = `10.${200 + (process.pid % 50)}.${process.pid % 250}`;
+  sh(`ip netns add ${ns} && ip link add ${a} type veth peer name ${b} && ip link set ${b} netns ${ns}`);
+  try {
+    sh(`ip addr add ${net}.1/24 dev ${a} && ip link set ${a} up`);
+    sh(`ip netns exec ${ns} ip addr add ${net}.2/24 dev ${b} && ip netns exec ${ns} ip link set ${b} up && ip netns exec ${ns} ip link set lo up`);
+    const send = () => sh(`ip netns exec ${ns} ${process.execPath} -e "require('dgram').createSocket('udp4').send('hi', 9, '${net}.1', () => process.exit(0))"`);
+    for (const [kind, attach] of [
+      ['xdp', (p: KernelProgram) => attachXdp(p, a)],
+      ['tcx', (p: KernelProgram) => attachTcx(p, a, 'ingress')],
+    ] as const) {
+      const c = counter(kind === 'xdp' ? 'xdp' : 'sched_cls', kind === 'xdp' ? 2 : 0);
+      try {
+        const link = attach(c.program);
+        send();
+        await sleep(50);
+        assert.ok(c.hits() >= 1n, `${kind}: ${c.hits()} packets`);
+        link.close();
+      } finally {
+        c.close();
+      }
+    }
+    const spare = counter('xdp', 2);
+    assert.throws(() => attachXdp(spare.program, 'no-such-if0'), (e: unknown) => e instanceof AttachError && e.code === 'NO_INTERFACE');
+    spare.close();
+  } finally {
+    sh(`ip link del ${a} 2>/dev/null || true; ip netns del ${ns}`);
+  }
+});
+
+test('a cgroup_skb link counts the egress packets of the cgroup\'s sockets', async (t) => {
+  if (!needsBpf(t)) return;
+  const root = '/tmp/tsbpf-cgroup2';
+  mkdirSync(root, { recursive: true });
+  if (!readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === root)) {
+    try {
+      sh(`mount -t cgroup2 none ${root}`);
+    } catch {
+      return t.skip('cannot mount a cgroup v2 hierarchy here');
+    }
+  }
+  const c = counter('cgroup_skb', 1);
+  try {
+    const link = attachCgroupSkb(c.program, root, 'egress');
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.send('hi', 9, '127.0.0.1', () => resolve()));
+    socket.close();
+    await sleep(20);
+    link.close();
+    assert.ok(c.hits() >= 1n, `${c.hits()} packets`);
+  } finally {
+    c.close();
+  }
 });

@@ -4,7 +4,7 @@
  * cannot do (no kprobes; fentry/fexit refused at load) fail with the reason
  * and the alternative.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, openSync, readFileSync } from 'node:fs';
 import koffi from 'koffi';
 import { Cmd } from './constants.js';
 import { FileDescriptor } from './fd.js';
@@ -56,7 +56,7 @@ export function tracefs(): string {
 
 /** An attachment; close() detaches. */
 export class KernelLink {
-  constructor(readonly target: string, private readonly fds: readonly FileDescriptor[]) {}
+  constructor(readonly target: string, readonly fds: readonly FileDescriptor[]) {}
 
   close(): void {
     for (const fd of this.fds) fd.close();
@@ -157,6 +157,56 @@ function linkPerfEvent(program: KernelProgram, pfd: number, target: string): Ker
   } catch (e) {
     load().ioctl(pfd, PERF_EVENT_IOC_DISABLE, 0);
     perf.close();
+    throw e;
+  }
+}
+
+const ATTACH = { xdp: 37, tcx_ingress: 46, tcx_egress: 47, cgroup_inet_ingress: 0, cgroup_inet_egress: 1 } as const;
+
+/** BPF_LINK_CREATE for links whose target is an ifindex or an fd. */
+function linkCreate(program: KernelProgram, target: number, attachType: number, flags: number, what: string): KernelLink {
+  const attr = Buffer.alloc(48);
+  attr.writeUInt32LE(program.fd.value, 0);
+  attr.writeUInt32LE(target, 4);
+  attr.writeUInt32LE(attachType, 8);
+  attr.writeUInt32LE(flags, 12);
+  return new KernelLink(what, [new FileDescriptor(bpf(Cmd.LINK_CREATE, attr, `BPF_LINK_CREATE(${what})`))]);
+}
+
+/** The index of a network interface, from sysfs. */
+export function interfaceIndex(name: string): number {
+  const file = `/sys/class/net/${name}/ifindex`;
+  if (!existsSync(file)) throw new AttachError('NO_INTERFACE', `no network interface ${name} in this network namespace`);
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+/** XDP on an interface (native mode where the driver has it, `generic` to force the skb path). */
+export function attachXdp(program: KernelProgram, iface: string | number, options: { mode?: 'native' | 'generic' } = {}): KernelLink {
+  const ifindex = typeof iface === 'number' ? iface : interfaceIndex(iface);
+  const XDP_FLAGS_SKB_MODE = 2;
+  return linkCreate(program, ifindex, ATTACH.xdp, options.mode === 'generic' ? XDP_FLAGS_SKB_MODE : 0, `xdp on ${iface}`);
+}
+
+/** A tc program on an interface's ingress or egress through tcx (Linux ≥ 6.6). */
+export function attachTcx(program: KernelProgram, iface: string | number, direction: 'ingress' | 'egress'): KernelLink {
+  const ifindex = typeof iface === 'number' ? iface : interfaceIndex(iface);
+  return linkCreate(program, ifindex, direction === 'ingress' ? ATTACH.tcx_ingress : ATTACH.tcx_egress, 0, `tcx ${direction} on ${iface}`);
+}
+
+/** A cgroup_skb program on a cgroup (a directory of a cgroup v2 hierarchy). */
+export function attachCgroupSkb(program: KernelProgram, cgroupPath: string, direction: 'ingress' | 'egress'): KernelLink {
+  let fd: number;
+  try {
+    fd = openSync(cgroupPath, constants.O_RDONLY | constants.O_DIRECTORY);
+  } catch (e) {
+    throw new AttachError('NO_CGROUP', `cannot open cgroup ${cgroupPath}: ${(e as Error).message}`);
+  }
+  const cgroup = new FileDescriptor(fd);
+  try {
+    const link = linkCreate(program, fd, direction === 'ingress' ? ATTACH.cgroup_inet_ingress : ATTACH.cgroup_inet_egress, 0, `cgroup_skb/${direction} on ${cgroupPath}`);
+    return new KernelLink(link.target, [...link.fds, cgroup]);
+  } catch (e) {
+    cgroup.close();
     throw e;
   }
 }
