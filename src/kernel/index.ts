@@ -14,6 +14,6 @@ export { KernelBtf, BtfLoadError } from './btf.js';
 export { loadCollection, KernelCollection, kernelBtf } from './collection.js';
 export type { LoadCollectionOptions } from './collection.js';
 export { readKernelConfig, kernelVersionCode, kallsymsAddress } from './kconfig.js';
-export { attachTracepoint, attachRawTracepoint, attachUprobe, attachXdp, attachTcx, attachCgroupSkb, interfaceIndex, attachKprobe, attachBySection, symbolFileOffset, KernelLink, AttachError, tracefs } from './link.js';
+export { attachTracepoint, attachRawTracepoint, attachUprobe, attachXdp, attachTcx, attachCgroupSkb, attachPerfEvent, onlineCpus, interfaceIndex, attachKprobe, attachBySection, symbolFileOffset, KernelLink, AttachError, tracefs } from './link.js';
 export { KernelRingBuffer } from './ringbuf.js';
 export { tracePipeLines } from './trace-pipe.js';

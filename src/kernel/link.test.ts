@@ -8,7 +8,7 @@ import { assemble } from '../asm/index.js';
 import { loadObject } from '../object/index.js';
 import { fixture } from '../object/testdata.js';
 import {
-  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachCgroupSkb, attachRawTracepoint, attachTcx, attachTracepoint, attachUprobe, attachXdp, bpfPermission,
+  AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachCgroupSkb, attachPerfEvent, attachRawTracepoint, attachTcx, attachTracepoint, attachUprobe, attachXdp, bpfPermission,
   loadCollection, symbolFileOffset,
 } from './index.js';
 import koffi from 'koffi';
@@ -23,7 +23,7 @@ const u32 = (n: number) => new Uint8Array(Uint32Array.of(n).buffer);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A program that counts its hits in counts[0]. */
-function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe' | 'xdp' | 'sched_cls' | 'cgroup_skb', result = 0) {
+function counter(type: 'tracepoint' | 'raw_tracepoint' | 'kprobe' | 'xdp' | 'sched_cls' | 'cgroup_skb' | 'perf_event', result = 0) {
   const counts = KernelMap.create({ name: 'hits', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   const program = KernelProgram.load({
     type,
@@ -201,6 +201,22 @@ test('a cgroup_skb link counts the egress packets of the cgroup\'s sockets', asy
     await sleep(20);
     link.close();
     assert.ok(c.hits() >= 1n, `${c.hits()} packets`);
+  } finally {
+    c.close();
+  }
+});
+
+test('a perf_event link samples CPU time on every CPU', async (t) => {
+  if (!needsBpf(t)) return;
+  const c = counter('perf_event');
+  try {
+    const link = attachPerfEvent(c.program, { frequency: 1000 });
+    const end = Date.now() + 200;
+    let spin = 0;
+    while (Date.now() < end) spin++;
+    link.close();
+    assert.ok(c.hits() >= 10n, `${c.hits()} samples in 200 ms of busy CPU at 1 kHz`);
+    assert.ok(spin > 0);
   } finally {
     c.close();
   }

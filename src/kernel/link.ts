@@ -211,6 +211,47 @@ export function attachCgroupSkb(program: KernelProgram, cgroupPath: string, dire
   }
 }
 
+/**
+ * A perf_event program sampling CPU time: one perf event per CPU (software
+ * cpu-clock at `frequency` Hz), each linked to the program.
+ */
+export function attachPerfEvent(program: KernelProgram, options: { frequency?: number; cpus?: readonly number[] } = {}): KernelLink {
+  const PERF_TYPE_SOFTWARE = 1;
+  const PERF_COUNT_SW_CPU_CLOCK = 0;
+  const FREQ = 1n << 10n; // attr.freq
+  const nr = NR_PERF_EVENT_OPEN[process.arch];
+  if (nr === undefined) throw new AttachError('UNSUPPORTED_ARCH', `perf_event_open on ${process.arch}`);
+  const cpus = options.cpus ?? onlineCpus();
+  const fds: FileDescriptor[] = [];
+  try {
+    for (const cpu of cpus) {
+      const attr = Buffer.alloc(128);
+      attr.writeUInt32LE(PERF_TYPE_SOFTWARE, 0);
+      attr.writeUInt32LE(attr.length, 4);
+      attr.writeBigUInt64LE(BigInt(PERF_COUNT_SW_CPU_CLOCK), 8);
+      attr.writeBigUInt64LE(BigInt(options.frequency ?? 99), 16); // sample_freq
+      attr.writeBigUInt64LE(FREQ, 40);
+      const pfd = Number(load().perfEventOpen(nr, attr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC));
+      if (pfd < 0) throw new SyscallError(`perf_event_open(cpu-clock on CPU ${cpu})`, koffi.errno());
+      const link = linkPerfEvent(program, pfd, `perf_event cpu ${cpu}`);
+      fds.push(...link.fds);
+    }
+  } catch (e) {
+    for (const fd of fds) fd.close();
+    throw e;
+  }
+  return new KernelLink(`perf_event cpu-clock on ${cpus.length} CPUs`, fds);
+}
+
+/** CPUs online now (`/sys/devices/system/cpu/online`, e.g. `0-3`). */
+export function onlineCpus(): number[] {
+  const text = readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+  return text.split(',').flatMap((part) => {
+    const [from, to = from] = part.split('-').map(Number);
+    return Array.from({ length: to! - from! + 1 }, (_, i) => from! + i);
+  });
+}
+
 /** kprobes: this kernel is built without them; say so and name what works instead. */
 export function attachKprobe(_program: KernelProgram, symbol: string): never {
   if (!existsSync(`${tracefs()}/kprobe_events`)) {
