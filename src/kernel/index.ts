@@ -17,3 +17,4 @@ export { readKernelConfig, kernelVersionCode, kallsymsAddress } from './kconfig.
 export { attachTracepoint, attachRawTracepoint, attachUprobe, attachXdp, attachTcx, attachCgroupSkb, attachPerfEvent, onlineCpus, interfaceIndex, attachKprobe, attachBySection, symbolFileOffset, KernelLink, AttachError, tracefs } from './link.js';
 export { KernelRingBuffer } from './ringbuf.js';
 export { tracePipeLines } from './trace-pipe.js';
+export { KernelPerfBuffer } from './perf-buffer.js';

@@ -9,7 +9,7 @@ import { loadObject } from '../object/index.js';
 import { fixture } from '../object/testdata.js';
 import {
   AttachError, KernelMap, KernelProgram, KernelRingBuffer, attachBySection, attachCgroupSkb, attachPerfEvent, attachRawTracepoint, attachTcx, attachTracepoint, attachUprobe, attachXdp, bpfPermission,
-  loadCollection, symbolFileOffset,
+  KernelPerfBuffer, loadCollection, onlineCpus, symbolFileOffset,
 } from './index.js';
 import koffi from 'koffi';
 
@@ -219,5 +219,39 @@ test('a perf_event link samples CPU time on every CPU', async (t) => {
     assert.ok(spin > 0);
   } finally {
     c.close();
+  }
+});
+
+test('the perf buffer reader gets bpf_perf_event_output samples from the CPU that wrote them', (t) => {
+  if (!needsBpf(t)) return;
+  const events = KernelMap.create({ name: 'events', type: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: onlineCpus().length });
+  const program = KernelProgram.load({
+    type: 'socket_filter',
+    instructions: assemble(`
+      r6 = r1
+      r1 = 0x1122334455667788 ll
+      *(u64 *)(r10 - 8) = r1
+      r1 = r6
+      r2 = map_fd(events) ll
+      r3 = 0xffffffff ll
+      r4 = r10
+      r4 += -8
+      r5 = 8
+      call 25
+      exit`, { maps: { events: events.fd.value } }),
+  });
+  const reader = new KernelPerfBuffer(events, { pageCount: 2 });
+  try {
+    const run = program.testRun({ data: new Uint8Array(64) });
+    assert.equal(run.retval, 0, 'bpf_perf_event_output succeeded');
+    const samples: string[] = [];
+    assert.equal(reader.read((_cpu, data) => void samples.push(Buffer.from(data).toString('hex'))), 1);
+    // As libbpf hands them over: the raw sample padded so that it and its size fill 8-byte units.
+    assert.deepEqual(samples, ['887766554433221100000000']);
+    assert.equal(reader.read(() => undefined), 0);
+  } finally {
+    reader.close();
+    program.close();
+    events.close();
   }
 });
