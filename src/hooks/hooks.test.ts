@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
+import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { assemble } from '../asm/index.js';
 import { readU64, u32, type RingBuffer } from '../maps/index.js';
 import { Runtime } from '../runtime/index.js';
 import { AttachError } from './attach.js';
-import { Tracepoint, attachBySection, attachChannel, attachOpenat, probeFunction } from './index.js';
+import { PcapError, Tracepoint, attachBySection, attachChannel, attachOpenat, attachTimer, filterDatagrams, probeFunction, readPcap, runXdpOnPcap, udpFrame, writePcap } from './index.js';
 
 /** Adds ctx[slot] into counts[0]: a program that shows what it was given. */
 let maps = 0;
@@ -108,4 +109,60 @@ test('the openat hook hands programs the kernel tracepoint layout and the file n
   const again = attachOpenat(program);
   again.close();
   again.close();
+});
+
+/** Drops UDP datagrams to port 9999 (dport at frame offset 36), passes the rest. */
+const DROP_9999 = `
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)
+  r4 = r2
+  r4 += 42
+  if r4 > r3 goto pass
+  r5 = *(u16 *)(r2 + 36)
+  r5 = be16 r5
+  if r5 != 9999 goto pass
+  r0 = 1
+  exit
+pass:
+  r0 = 2
+  exit`;
+
+test('XDP over a pcap file and in front of a UDP socket', async () => {
+  const runtime = new Runtime({ engine: 'jit' });
+  const program = runtime.load(assemble(DROP_9999), { type: 'xdp' });
+  const to = (port: number) => udpFrame(Uint8Array.of(1, 2, 3), { address: '10.0.0.1', port: 1000 }, { address: '10.0.0.2', port });
+  const pcap = writePcap([{ data: to(53), timestampNs: 1_000_000_000n }, { data: to(9999) }, { data: Uint8Array.of(1, 2) }]);
+  const frames = readPcap(pcap);
+  assert.equal(frames[0]!.timestampNs, 1_000_000_000n);
+  assert.deepEqual(runXdpOnPcap(program, pcap).map((r) => r.verdict), ['pass', 'drop', 'pass']);
+  assert.throws(() => readPcap(Uint8Array.of(1, 2, 3)), PcapError);
+  assert.throws(() => readPcap(pcap.subarray(0, 40)), /runs past the end/);
+
+  const socket = createSocket('udp4');
+  await new Promise<void>((r) => socket.bind(9999, '127.0.0.1', () => r()));
+  const received: string[] = [];
+  socket.on('message', (m) => received.push(m.toString()));
+  const sender = createSocket('udp4');
+  const send = (text: string) => new Promise<void>((r) => sender.send(text, 9999, '127.0.0.1', () => r()));
+  const link = filterDatagrams(program, socket);
+  await send('dropped');
+  await new Promise((r) => setTimeout(r, 50));
+  link.close();
+  await send('delivered');
+  await new Promise((r) => setTimeout(r, 50));
+  sender.close();
+  socket.close();
+  assert.deepEqual(received, ['delivered']);
+  assert.equal(link.verdicts.drop, 1);
+});
+
+test('a timer hook runs its program at its interval with the time and the tick count', async () => {
+  const runtime = new Runtime();
+  const ticks = summer(runtime, 1);
+  const link = attachTimer(ticks.program, 10);
+  await new Promise((r) => setTimeout(r, 120));
+  link.close();
+  const hits = link.stats.hits;
+  assert.ok(hits >= 3, `${hits} ticks`);
+  assert.equal(ticks.total(), BigInt((hits * (hits + 1)) / 2), 'ctx[1] counts 1, 2, 3…');
 });
