@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { assemble } from '../asm/index.js';
 import { loadObject } from '../object/index.js';
@@ -253,5 +253,23 @@ test('the perf buffer reader gets bpf_perf_event_output samples from the CPU tha
     reader.close();
     program.close();
     events.close();
+  }
+});
+
+test('attaching and closing links a thousand times leaks no file descriptor', (t) => {
+  if (!needsBpf(t)) return;
+  const raw = counter('raw_tracepoint');
+  const tp = counter('tracepoint');
+  try {
+    const fds = () => readdirSync('/proc/self/fd').length;
+    attachRawTracepoint(raw.program, 'sys_enter').close();
+    attachTracepoint(tp.program, 'syscalls', 'sys_enter_openat').close();
+    const before = fds();
+    for (let i = 0; i < 1000; i++) attachRawTracepoint(raw.program, 'sys_enter').close();
+    for (let i = 0; i < 100; i++) attachTracepoint(tp.program, 'syscalls', 'sys_enter_openat').close();
+    assert.equal(fds(), before);
+  } finally {
+    raw.close();
+    tp.close();
   }
 });

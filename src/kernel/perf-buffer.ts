@@ -130,6 +130,16 @@ export class KernelPerfBuffer {
     return samples;
   }
 
+  /** Samples and lost-sample notices as they come, polled every `intervalMs` (default 10) until the signal aborts or close(). */
+  async *records(options: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<{ cpu: number; data: Uint8Array } | { cpu: number; lost: number }> {
+    while (!this.#closed && !options.signal?.aborted) {
+      const batch: ({ cpu: number; data: Uint8Array } | { cpu: number; lost: number })[] = [];
+      this.read((cpu, data) => void batch.push({ cpu, data }), (cpu, lost) => void batch.push({ cpu, lost }));
+      yield* batch;
+      if (batch.length === 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 10));
+    }
+  }
+
   /** Samples lost on a CPU so far (the kernel's PERF_RECORD_LOST counts, once read). */
   lost(cpu: number): number {
     return this.#rings.find((r) => r.cpu === cpu)?.lost ?? 0;
