@@ -4,6 +4,7 @@
  * wrap) read-only, as libbpf's ring_buffer does. Records are handed over in
  * order; the consumer position is advanced after each.
  */
+import { Worker } from 'node:worker_threads';
 import koffi from 'koffi';
 import type { KernelMap } from './map.js';
 import { SyscallError } from './syscall.js';
@@ -87,14 +88,39 @@ export class KernelRingBuffer {
     return count;
   }
 
-  /** Records as they come, polled every `intervalMs` (default 10) until the signal aborts or close(). */
-  async *records(options: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<Uint8Array> {
-    const interval = options.intervalMs ?? 10;
-    while (!this.#closed && !options.signal?.aborted) {
-      const batch: Uint8Array[] = [];
-      this.consume((r) => void batch.push(r));
-      yield* batch;
-      if (batch.length === 0) await new Promise((resolve) => setTimeout(resolve, interval));
+  /**
+   * Records as they come, until the signal aborts or close(). A worker thread
+   * sleeps in epoll_wait on the map and wakes this reader when the kernel
+   * signals data, as libbpf's ring_buffer__poll does; nothing polls.
+   */
+  async *records(options: { signal?: AbortSignal } = {}): AsyncGenerator<Uint8Array> {
+    const state = new Int32Array(new SharedArrayBuffer(8));
+    const worker = new Worker(new URL('./epoll-worker.js', import.meta.url), { workerData: { fd: this.map.fd.value, state: state.buffer } });
+    let wake: (() => void) | undefined;
+    let signalled = false;
+    const onReady = () => {
+      signalled = true;
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    worker.on('message', onReady);
+    options.signal?.addEventListener('abort', onAbort);
+    try {
+      while (!this.#closed && !options.signal?.aborted) {
+        const batch: Uint8Array[] = [];
+        this.consume((r) => void batch.push(r));
+        Atomics.store(state, 1, 1);
+        Atomics.notify(state, 1);
+        yield* batch;
+        if (batch.length === 0 && !signalled) await new Promise<void>((resolve) => (wake = resolve));
+        signalled = false;
+        wake = undefined;
+      }
+    } finally {
+      options.signal?.removeEventListener('abort', onAbort);
+      Atomics.store(state, 0, 1);
+      Atomics.notify(state, 1);
+      await worker.terminate();
     }
   }
 
