@@ -114,3 +114,16 @@ test('run --engine: the JIT and the interpreter (default) give the same answer; 
   assert.match(saved.out, /^\d+ bytes, 1 function, compiled in/);
   assert.ok(WebAssembly.validate(await readFile(join(dir, 'sum.wasm'))));
 });
+
+test('run --verify refuses what the verifier refuses, with its reason, and runs the rest on the JIT', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'tsbpf-run-'));
+  await writeFile(join(dir, 'bad.s'), 'r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit\n');
+  await writeFile(join(dir, 'good.s'), 'r0 = 2\nexit\n');
+  await writeFile(join(dir, 'pkt.bin'), new Uint8Array(20));
+  const bad = await cli('run', join(dir, 'bad.s'), '--type', 'xdp', '--data', join(dir, 'pkt.bin'), '--verify');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /VerifierError: R2 reaches packet bytes before any comparison with data_end/);
+  assert.match(bad.err, /at 1: \(71\) r0 = \*\(u8 \*\)\(r2 \+0\)/);
+  const good = await cli('run', join(dir, 'good.s'), '--type', 'xdp', '--data', join(dir, 'pkt.bin'), '--verify');
+  assert.deepEqual([good.code, good.out], [0, '0x2\n']);
+});

@@ -16,7 +16,7 @@ import { Runtime, type RuntimeProgram } from '../runtime/index.js';
 import { type Command, UsageError, parseOptions } from './command.js';
 import { detectProgramFile } from './source.js';
 
-const USAGE = `usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N] [--engine jit|interp]
+const USAGE = `usage: tsbpf run FILE [--mem HEX | --mem-file F] [--json] [--budget N] [--engine jit|interp] [--verify]
        tsbpf run FILE --type xdp|socket|tc|raw_tp|tracing [--data F] [--ctx F] [--repeat N]
                  [--map NAME:TYPE:KEY:VALUE:MAX[:FLAGS]]... [--dump-maps] [--program NAME] [--json]
   FILE: a conformance .data file, assembly, raw bytecode, or an ELF object (its maps are created, --program picks one)
@@ -40,7 +40,8 @@ export const runCommand: Command = async (args, io) => {
       'mem-file': { type: 'string' },
       json: { type: 'boolean', default: false },
       budget: { type: 'string' },
-      engine: { type: 'string', default: 'interp' },
+      engine: { type: 'string' },
+      verify: { type: 'boolean', default: false },
       type: { type: 'string' },
       data: { type: 'string' },
       ctx: { type: 'string' },
@@ -56,7 +57,9 @@ export const runCommand: Command = async (args, io) => {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one FILE\n${USAGE}`);
-  if (values.engine !== 'jit' && values.engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not '${values.engine}'`);
+  if (values.engine !== undefined && values.engine !== 'jit' && values.engine !== 'interp') throw new UsageError(`--engine must be jit or interp, not '${values.engine}'`);
+  // Verified programs run on the JIT unless told otherwise; unverified ones on the interpreter, which checks every access.
+  values.engine ??= values.verify ? 'jit' : 'interp';
   if (values.mem !== undefined && values['mem-file'] !== undefined) throw new UsageError('give --mem or --mem-file, not both');
   let budget: number | undefined;
   if (values.budget !== undefined) {
@@ -67,7 +70,7 @@ export const runCommand: Command = async (args, io) => {
   const file = positionals[0]!;
   const bytes = new Uint8Array(await readFile(file));
   const kind = detectProgramFile(file, bytes);
-  if (kind === 'elf' || values.type !== undefined || values.map !== undefined || values['dump-maps'] || values.data !== undefined || values.ctx !== undefined) {
+  if (kind === 'elf' || values.verify || values.type !== undefined || values.map !== undefined || values['dump-maps'] || values.data !== undefined || values.ctx !== undefined) {
     return runInRuntime({ file, bytes, kind, values, budget }, io);
   }
   let program: Instruction[];
@@ -149,14 +152,14 @@ interface RuntimeRun {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly kind: string;
-  readonly values: { engine?: string; type?: string; data?: string; ctx?: string; repeat?: string; map?: string[]; 'dump-maps'?: boolean; program?: string; json?: boolean };
+  readonly values: { engine?: string; verify?: boolean; type?: string; data?: string; ctx?: string; repeat?: string; map?: string[]; 'dump-maps'?: boolean; program?: string; json?: boolean };
   readonly budget: number | undefined;
 }
 
 /** Runs a program in a Runtime: maps, a context of its type, test-run semantics. */
 async function runInRuntime(run: RuntimeRun, io: Parameters<Command>[1]): Promise<number> {
   const { values } = run;
-  const runtime = new Runtime({ engine: values.engine === 'interp' ? 'interpreter' : 'jit' });
+  const runtime = new Runtime({ engine: values.engine === 'interp' ? 'interpreter' : 'jit', verify: values.verify ?? false });
   let program: RuntimeProgram;
   const asType = values.type === undefined ? undefined : TYPES[values.type];
   if (values.type !== undefined && asType === undefined) throw new UsageError(`--type must be one of ${Object.keys(TYPES).join(', ')}, not '${values.type}'`);

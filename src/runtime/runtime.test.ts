@@ -1,4 +1,8 @@
 import { test, type TestContext } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadObject } from '../object/index.js';
+import { VerifierError } from '../verifier/index.js';
 import assert from 'node:assert/strict';
 import { assemble } from '../asm/index.js';
 import { helperId } from '../isa/index.js';
@@ -348,4 +352,18 @@ test('the JIT inlines array lookups and calls the map helpers without BigInts, w
   });
   assert.equal(results[0], 0n + 10n + 20n + 30n + 4n * 100n + 2000n);
   assert.equal(results[1], results[0]);
+});
+
+test('verify: true checks each program before it runs; accepted programs run on the JIT, refused ones never load', () => {
+  const spec = loadObject(readFileSync(fileURLToPath(new URL('../../src/runtime/testdata/maps-and-helpers.bpf.o', import.meta.url))));
+  const runtime = new Runtime({ verify: true });
+  // bpf_loop callbacks are not modelled by the verifier yet: that one program stays out.
+  const { programs } = runtime.loadObject({ ...spec, programs: spec.programs.filter((p) => p.name !== 'loops') });
+  for (const p of programs.values()) assert.equal(p.engine, 'jit', p.name);
+  assert.equal(programs.get('route')!.testRun({ data: packet() }).retval, 100n);
+  const strict = new Runtime({ verify: true });
+  const unchecked = 'r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit';
+  assert.throws(() => strict.load(assemble(unchecked), { type: 'xdp' }), (e: unknown) => e instanceof VerifierError && /invalid access to packet/.test(e.message));
+  assert.throws(() => strict.load(assemble('r0 = r5\nexit'), { type: 'xdp' }), (e: unknown) => e instanceof VerifierError && /R5 !read_ok/.test(e.message));
+  assert.equal(new Runtime().load(assemble('r0 = 2\nexit'), { type: 'xdp' }).engine, 'interpreter', 'unverified programs stay on the interpreter');
 });

@@ -8,6 +8,7 @@ import { AddressSpace, type Region } from '../memory/index.js';
 import { ArrayMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
+import { KERNEL_HELPERS, isModelledType, verify, type MapReference } from '../verifier/index.js';
 import { Interpreter, JitProgram, JitUnsupportedError, type Executable, type RunOptions } from '../vm/index.js';
 import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
@@ -30,6 +31,12 @@ export interface RuntimeOptions {
    * interpreter, which checks every access.
    */
   readonly engine?: EngineName;
+  /**
+   * Verify every program at load with tsbpf's verifier (the kernel's rules):
+   * a refusal throws its VerifierError, and accepted programs run on the JIT
+   * unless `engine` says otherwise.
+   */
+  readonly verify?: boolean;
   /** Makes maps before the built-in types are tried (a host's own map types); undefined falls through. */
   readonly mapFactory?: (spec: MapSpec, space: AddressSpace, cpus: number) => BpfMap | undefined;
 }
@@ -153,6 +160,7 @@ export class Runtime {
   #eventSession: RunSession | undefined;
   #eventDepth = 0;
   readonly #engine: EngineName;
+  readonly #verify: boolean;
   #nextProgramId = 1;
 
   constructor(options: RuntimeOptions = {}) {
@@ -163,7 +171,8 @@ export class Runtime {
       ...basicHelpers<RuntimeEnv>(), ...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>(),
     ]);
     this.#factory = options.mapFactory;
-    this.#engine = options.engine ?? 'interpreter';
+    this.#verify = options.verify ?? false;
+    this.#engine = options.engine ?? (this.#verify ? 'jit' : 'interpreter');
   }
 
   /** Creates a map (and, for maps of maps, checks inner maps against `innerMap`). */
@@ -236,7 +245,7 @@ export class Runtime {
    * Loads instructions. Map references are `lddw rX, map_fd(N)` where N is a
    * map id of this runtime, or come from `references` (an ObjectSpec program).
    */
-  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references']; engine?: EngineName } = {}): RuntimeProgram {
+  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references']; engine?: EngineName; license?: string } = {}): RuntimeProgram {
     const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
     const resolve = (insn: Instruction, index: number): bigint => {
       const ref = byIndex.get(index);
@@ -259,8 +268,10 @@ export class Runtime {
       }
       linked[ref.index] = make(0x85, 0, CallSrc.HELPER, 0, kfunc);
     }
+    const type = options.type ?? 'socket_filter';
+    if (this.#verify) this.#verifyProgram(linked, type, options);
     const id = this.#nextProgramId++;
-    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, options.type ?? 'socket_filter', linked, resolve, options.engine ?? this.#engine);
+    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, type, linked, resolve, options.engine ?? this.#engine);
     this.#programs.set(id, program);
     return program;
   }
@@ -282,7 +293,7 @@ export class Runtime {
       const instructions = p.coreRelocations.length && spec.btf
         ? applyCoreRelocations(p, spec.btf, options.targetBtf ?? spec.btf).instructions
         : p.instructions;
-      programs.set(p.name, this.load(instructions, { name: p.name, type: p.type, references: p.references }));
+      programs.set(p.name, this.load(instructions, { name: p.name, type: p.type, references: p.references, license: spec.license }));
     }
     for (const m of spec.maps) {
       for (const [slot, name] of m.initialSlots ?? []) {
@@ -291,6 +302,32 @@ export class Runtime {
       }
     }
     return { maps, programs };
+  }
+
+  /** Runs the verifier over a program about to load, with this runtime's maps and helpers. */
+  #verifyProgram(insns: readonly Instruction[], type: ProgramTypeName, options: { name?: string; references?: ProgramSpec['references']; license?: string }): void {
+    if (!isModelledType(type)) throw new Error(`program ${options.name ?? ''}: the verifier does not model ${type} programs; load it with verify: false`);
+    const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
+    const info = (map: BpfMap, offset?: number): MapReference => ({
+      map: { name: map.name, type: map.spec.type, keySize: map.spec.keySize, valueSize: map.spec.valueSize, maxEntries: map.spec.maxEntries, flags: map.spec.flags ?? 0 },
+      ...(offset !== undefined ? { offset } : {}),
+    });
+    const helpers = {
+      // The kernel's prototypes for the kernel's helpers; a host's own helpers and kfuncs bring theirs.
+      get: (id: number) => (this.helpers.has(id) ? KERNEL_HELPERS.get(id) ?? this.helpers.get(id) : undefined),
+    };
+    const result = verify(insns, {
+      programType: type,
+      helpers,
+      license: options.license ?? 'GPL',
+      resolveMap: (insn, index) => {
+        const ref = byIndex.get(index);
+        if (ref?.kind === 'map' || ref?.kind === 'map-value') return info(this.maps.get(ref.map), ref.kind === 'map-value' ? ref.offset : undefined);
+        const map = this.maps.byId(insn.imm);
+        return map ? info(map, insn.src === PseudoSrc.MAP_VALUE ? Number(BigInt.asUintN(32, (insn.imm64 ?? 0n) >> 32n)) : undefined) : undefined;
+      },
+    });
+    if (!result.ok) throw result.error!;
   }
 
   #mapById(id: number, index: number): BpfMap {
