@@ -721,10 +721,12 @@ class Verifier {
     if (this.cfg.subprogOf.some((s) => s > 0)) {
       reject('UNSUPPORTED', 'LD_ABS is not allowed in subprogs without BTF', 'Legacy packet loads cannot be mixed with bpf-to-bpf calls without BTF.');
     }
-    if (this.cur.refs.length) reject('HELPER_ARGUMENT', 'BPF_LD_[ABS|IND] cannot be mixed with socket references', 'A legacy packet load may exit the program, which would leak the held reference.');
     const r6 = this.readReg(6);
+    // A legacy load may end the program when the packet is short, leaking what is held.
+    this.checkReferenceLeak('BPF_LD_[ABS|IND]');
     if (mode === 'ind') this.readReg(insn.src);
     if (r6.type !== 'ptr_to_ctx') reject('HELPER_ARGUMENT', 'at the time of BPF_LD_ABS|IND R6 != pointer to skb', 'Legacy packet loads read the skb through R6, which must hold the context.');
+    this.zeroOffset(6, r6);
     for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
     this.writeReg(0, unknownReg());
     for (const r of CALLER_SAVED) this.scratched.add(r);

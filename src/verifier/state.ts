@@ -163,6 +163,8 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   if (old.type === 'packet' || old.type === 'packet_meta') {
     // Any access proven safe with the old range stays safe with a larger one.
     if ((old.range ?? 0) > (cur.range ?? 0)) return false;
+    // The at/beyond-end markers decided branches; Linux lets a plain range stand in for them, this engine wants the same marker.
+    if (((old.range ?? 0) < 0 || (cur.range ?? 0) < 0) && old.range !== cur.range) return false;
   } else if ((old.range ?? 0) !== (cur.range ?? 0)) return false;
   return old.off === cur.off && old.frameno === cur.frameno && ids.check(old.id ?? 0, cur.id ?? 0)
     && ids.check(old.refId ?? 0, cur.refId ?? 0) && scalarWithin(old.value, cur.value);

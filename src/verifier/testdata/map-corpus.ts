@@ -534,7 +534,44 @@ out:
   *(u32 *)(r1 + 0) = r2
   r0 = 0
   exit`),
-  c('kprobe reads regs and comm', 'kprobe', `
+  sf('ld_abs with the context in r6', `
+  r6 = r1
+  r0 = *(u8 *)skb[12]
+  r7 = r0
+  r0 = *(u16 *)skb[r7 + 2]
+  exit`),
+  sf('ld_abs without the context in r6', `
+  r0 = *(u8 *)skb[12]
+  exit`),
+  sf('ld_abs clobbers r1', `
+  r6 = r1
+  r0 = *(u8 *)skb[12]
+  r0 = r1
+  exit`),
+  sf('ld_ind with an unset index', `
+  r6 = r1
+  r0 = *(u32 *)skb[r8]
+  exit`),
+  xdp('ld_abs in xdp', `
+  r6 = r1
+  r0 = *(u8 *)skb[12]
+  exit`),
+  sf('ld_abs with a ring buffer record held', `
+  r6 = r1
+  r1 = map_fd(rb) ll
+  r2 = 16
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r7 = r0
+  r0 = *(u8 *)skb[12]
+  r1 = r7
+  r2 = 0
+  call 133
+out:
+  r0 = 0
+  exit`),
+    c('kprobe reads regs and comm', 'kprobe', `
   r6 = *(u64 *)(r1 + 112)
   r1 = r10
   r1 += -16
