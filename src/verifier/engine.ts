@@ -19,6 +19,7 @@ import {
   isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, scalarReg, stackSafe, unknownReg,
 } from './state.js';
 import { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility, directValueAccess, frozenRead } from './maps.js';
+import { KERNEL_HELPERS } from './helpers.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT = 1_000_000;
@@ -48,6 +49,7 @@ export interface HelperSource {
 
 export interface VerifyOptions {
   readonly programType?: ProgramType;
+  /** Helper prototypes; {@link KERNEL_HELPERS} (Linux 6.18's, per program type) by default. */
   readonly helpers?: HelperSource;
   /** 0: no log, 1: instructions as processed, 2: plus the registers each one touched. */
   readonly logLevel?: 0 | 1 | 2;
@@ -72,7 +74,7 @@ export interface VerifyResult {
   readonly peakStates: number;
 }
 
-/** Helpers every program type here may call when no table is given. */
+/** A minimal table (four helpers, no program-type limits), for tests that want nothing more. */
 export const DEFAULT_HELPERS: ReadonlyMap<number, HelperInfo> = new Map<number, HelperInfo>([
   [5, { name: 'ktime_get_ns', proto: { args: [], ret: 'integer' } }],
   [6, { name: 'trace_printk', proto: { args: ['mem', 'const_size'], ret: 'integer', gplOnly: true } }],
@@ -144,8 +146,12 @@ const ZERO = constScalar(0n);
 
 /**
  * Verifies a program as Linux's verifier would, for the subset this engine
- * models (scalars, stack, context of socket filters and XDP, helper and
- * bpf-to-bpf calls, bounded loops).
+ * models: scalars, stack, the context of socket filter, tc, XDP, kprobe and
+ * tracepoint programs, map pointers and values (with NULL checks), packet
+ * ranges, ring buffer records (reference tracking), LD_ABS/LD_IND, helper and
+ * bpf-to-bpf calls, bounded loops. What it does not model (BTF pointers,
+ * kfuncs, callbacks, spin locks, dynptrs, precision tracking) makes it refuse
+ * with code UNSUPPORTED, never accept.
  *
  * @example
  * const r = verify([make(0xb7, 0, 0, 0, 0), make(0x95, 0, 0, 0, 0)]);
@@ -185,7 +191,7 @@ class Verifier {
 
   constructor(readonly insns: readonly Instruction[], options: VerifyOptions) {
     this.type = options.programType ?? 'socket_filter';
-    this.helpers = options.helpers ?? DEFAULT_HELPERS;
+    this.helpers = options.helpers ?? KERNEL_HELPERS;
     this.level = options.logLevel ?? 0;
     this.privileged = options.privileged ?? true;
     this.limit = options.complexityLimit ?? COMPLEXITY_LIMIT;
