@@ -16,7 +16,7 @@ import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
 import {
   type Frame, type Reg, type StackSlot, type SlotType, type MapInfo, EMPTY_SLOT, NOT_INIT, IdMap, REG_TYPE_NAME, cloneFrame, formatFrame, formatReg, formatSlot,
-  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, scalarReg, stackSafe, unknownReg,
+  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, sameMap, scalarReg, stackSafe, unknownReg,
 } from './state.js';
 import { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility, directValueAccess, frozenRead } from './maps.js';
 import { KERNEL_HELPERS } from './helpers.js';
@@ -1337,7 +1337,7 @@ function sameReg(a: Reg, b: Reg): boolean {
   if (a === b) return true;
   if (a.type !== b.type) return false;
   if (a.type === 'not_init') return true;
-  if (a.off !== b.off || a.frameno !== b.frameno || a.map !== b.map || (a.id ?? 0) !== (b.id ?? 0) || (a.refId ?? 0) !== (b.refId ?? 0)
+  if (a.off !== b.off || a.frameno !== b.frameno || !sameMap(a.map, b.map) || (a.id ?? 0) !== (b.id ?? 0) || (a.refId ?? 0) !== (b.refId ?? 0)
     || (a.range ?? 0) !== (b.range ?? 0) || a.memSize !== b.memSize) return false;
   const x = a.value, y = b.value;
   return x === y || (x.varOff.value === y.varOff.value && x.varOff.mask === y.varOff.mask && x.umin === y.umin && x.umax === y.umax

@@ -159,7 +159,7 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   if (old.type === 'not_init') return true;
   if (old.type !== cur.type) return false;
   if (old.type === 'scalar') return scalarWithin(old.value, cur.value);
-  if (old.map !== cur.map || old.memSize !== cur.memSize) return false;
+  if (!sameMap(old.map, cur.map) || old.memSize !== cur.memSize) return false;
   if (old.type === 'packet' || old.type === 'packet_meta') {
     // Any access proven safe with the old range stays safe with a larger one.
     if ((old.range ?? 0) > (cur.range ?? 0)) return false;
@@ -168,6 +168,18 @@ export function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
   } else if ((old.range ?? 0) !== (cur.range ?? 0)) return false;
   return old.off === cur.off && old.frameno === cur.frameno && ids.check(old.id ?? 0, cur.id ?? 0)
     && ids.check(old.refId ?? 0, cur.refId ?? 0) && scalarWithin(old.value, cur.value);
+}
+
+/**
+ * Whether two map descriptions are interchangeable for the verifier: it reads
+ * only these properties, so two descriptions of one map (callers may build a
+ * fresh object per lddw) compare equal.
+ */
+export function sameMap(a: MapInfo | undefined, b: MapInfo | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  return a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize && a.maxEntries === b.maxEntries
+    && a.flags === b.flags && a.name === b.name && a.frozenData === b.frozenData && sameMap(a.innerMap, b.innerMap);
 }
 
 /**
