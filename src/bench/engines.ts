@@ -178,7 +178,8 @@ function fill(map: { update(k: Uint8Array, v: Uint8Array): void }, type: string,
 }
 
 function ourProgram(c: EngineCase, engine: 'jit' | 'interpreter'): { program: RuntimeProgram; compileMs?: number } {
-  const runtime = new Runtime({ engine });
+  // The JIT runs verified programs, as the runtime uses it: tsbpf's verifier checks each one first.
+  const runtime = new Runtime({ engine, verify: engine === 'jit' });
   const ids: Record<string, number> = {};
   for (const [name, spec] of Object.entries(c.maps ?? {})) {
     const map = runtime.createMap({ name, ...spec });

@@ -115,8 +115,11 @@ export class RuntimeProgram {
     readonly instructions: readonly Instruction[],
     resolve: (insn: Instruction, index: number) => bigint,
     engine: EngineName,
+    /** Passed the verifier: compiled without loop budgets. */
+    readonly verified = false,
   ) {
     const options = {
+      verified,
       helpers: runtime.helpers, space: runtime.space, resolveLddw: resolve,
       // Plain arrays (not per-CPU: the CPU is chosen per run) get their lookups inlined by the JIT.
       describeMap: (pointer: bigint) => {
@@ -271,7 +274,7 @@ export class Runtime {
     const type = options.type ?? 'socket_filter';
     if (this.#verify) this.#verifyProgram(linked, type, options);
     const id = this.#nextProgramId++;
-    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, type, linked, resolve, options.engine ?? this.#engine);
+    const program = new RuntimeProgram(this, id, options.name ?? `prog${id}`, type, linked, resolve, options.engine ?? this.#engine, this.#verify);
     this.#programs.set(id, program);
     return program;
   }

@@ -29,6 +29,12 @@ export interface CompileOptions {
   readonly resolveLddw?: (insn: Instruction, index: number) => bigint;
   /** The memory the module imports: its limits must match the runtime's. */
   readonly memory: { readonly initial: number; readonly maximum: number; readonly shared: boolean };
+  /**
+   * Count loop iterations against a budget (default true). A verified program
+   * is proven to terminate, as the kernel's verifier proves it; its loops can
+   * go without the count.
+   */
+  readonly fuel?: boolean;
   /** Helpers with a 32-bit form (see `FastHelper`): called without BigInts. */
   readonly fastHelpers?: ReadonlyMap<number, { readonly arity: number; readonly result: 'address' | 'errno' }>;
   /**
@@ -326,6 +332,7 @@ class Emitter {
 
   /** Counts a loop iteration against the run's fuel. */
   #fuel(slot: number): void {
+    if (this.options.fuel === false) return;
     this.code.localGet(FUEL).i64Const(1n).op('i64.sub', [I64_SUB]).localTee(FUEL).i64Const(0n).op('i64.lt_s', [0x53]);
     this.code.open('if', 'out of fuel');
     this.#trap(TrapCode.OUT_OF_FUEL, slot);

@@ -39,6 +39,8 @@ const STACK_BYTES = STACK_SIZE * MAX_CALL_FRAMES;
 export interface JitOptions<Env extends HelperEnv = HelperEnv> extends EngineOptions<Env> {
   /** Which map pointers are plain arrays whose lookups can be inlined (the runtime knows). */
   readonly describeMap?: (pointer: bigint) => InlineArray | undefined;
+  /** The program was verified: its loops terminate, so they are compiled without a budget check. */
+  readonly verified?: boolean;
 }
 
 type EntryFunction = (r1: number, r2: number, fp: number) => bigint;
@@ -75,6 +77,7 @@ export class JitProgram<Env extends HelperEnv = HelperEnv> implements Executable
       ...(options.resolveLddw ? { resolveLddw: options.resolveLddw } : {}),
       ...(options.describeMap ? { describeMap: options.describeMap } : {}),
       fastHelpers,
+      ...(options.verified ? { fuel: false } : {}),
       memory: { initial: 0, maximum: 65536, shared: this.space.shared },
     });
     this.bytes = encodeModule(this.compiled.module);
