@@ -571,7 +571,205 @@ out:
 out:
   r0 = 0
   exit`),
-    c('kprobe reads regs and comm', 'kprobe', `
+    sf('array key from an aligned immediate store', `
+  *(u32 *)(r10 - 8) = 3
+  r2 = r10
+  r2 += -8
+  r1 = map_fd(arr) ll
+  call 1
+  r0 = *(u64 *)(r0 + 0)
+  exit`),
+  sf('array key from an unaligned immediate store', `
+  *(u32 *)(r10 - 4) = 3
+  r2 = r10
+  r2 += -4
+  r1 = map_fd(arr) ll
+  call 1
+  r0 = *(u64 *)(r0 + 0)
+  exit`),
+  sf('array key from an eight-byte spill', `
+  r1 = 1
+  *(u64 *)(r10 - 8) = r1
+  r2 = r10
+  r2 += -8
+  r1 = map_fd(arr) ll
+  call 1
+  r0 = *(u64 *)(r0 + 0)
+  exit`),
+  sf('non-null map value compared with zero', `${LOOKUP('counts')}
+  if r0 == 0 goto out
+  if r0 != 0 goto ok
+  r0 = *(u64 *)(r0 + 100)
+ok:
+  r0 = 0
+out:
+  exit`),
+  sf('32-bit null check does not refine', `${LOOKUP('counts')}
+  if w0 == 0 goto out
+  r0 = *(u64 *)(r0 + 0)
+out:
+  exit`),
+  sf('helper reads past a map value', `${LOOKUP('counts')}
+  if r0 == 0 goto out
+  r1 = map_fd(rb) ll
+  r2 = r0
+  r3 = 16
+  r4 = 0
+  call 130
+out:
+  r0 = 0
+  exit`),
+  sf('helper reads a map value', `${LOOKUP('counts')}
+  if r0 == 0 goto out
+  r1 = map_fd(rb) ll
+  r2 = r0
+  r3 = 8
+  r4 = 0
+  call 130
+out:
+  r0 = 0
+  exit`),
+  sf('ringbuf record of size zero', `
+  r1 = map_fd(rb) ll
+  r2 = 0
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r1 = r0
+  r2 = 0
+  call 133
+out:
+  r0 = 0
+  exit`),
+  sf('ringbuf discard through a moved pointer', `
+  r1 = map_fd(rb) ll
+  r2 = 16
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r0 += 8
+  r1 = r0
+  r2 = 0
+  call 133
+out:
+  r0 = 0
+  exit`),
+  sf('tail call holding a record', `
+  r6 = r1
+  r1 = map_fd(rb) ll
+  r2 = 16
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r7 = r0
+  r1 = r6
+  r2 = map_fd(progs) ll
+  r3 = 0
+  call 12
+  r1 = r7
+  r2 = 0
+  call 133
+out:
+  r0 = 0
+  exit`),
+  sf('strncmp with a writable map as string', `
+  r1 = r10
+  r1 += -8
+  r2 = 0
+  *(u64 *)(r10 - 8) = r2
+  r2 = 4
+  r3 = map_value(glob, 0) ll
+  call 182
+  exit`),
+  sf('trace_printk of a map value', `
+  r1 = map_value(glob, 0) ll
+  r2 = 16
+  call 6
+  exit`),
+  c('probe_read_kernel into a record', 'kprobe', `
+  r6 = r1
+  r1 = map_fd(rb) ll
+  r2 = 16
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r7 = r0
+  r1 = r0
+  r2 = 16
+  r3 = *(u64 *)(r6 + 112)
+  call 113
+  r1 = r7
+  r2 = 0
+  call 132
+out:
+  r0 = 0
+  exit`),
+  c('probe_read_kernel past a record', 'kprobe', `
+  r6 = r1
+  r1 = map_fd(rb) ll
+  r2 = 16
+  r3 = 0
+  call 131
+  if r0 == 0 goto out
+  r7 = r0
+  r1 = r0
+  r2 = 17
+  r3 = *(u64 *)(r6 + 112)
+  call 113
+  r1 = r7
+  r2 = 0
+  call 132
+out:
+  r0 = 0
+  exit`),
+  tc('csum_diff over checked packet bytes', `
+  r2 = *(u32 *)(r1 + 76)
+  r3 = *(u32 *)(r1 + 80)
+  r4 = r2
+  r4 += 8
+  if r4 > r3 goto out
+  r1 = r2
+  r2 = 8
+  r3 = 0
+  r4 = 0
+  r5 = 0
+  call 28
+out:
+  r0 = 0
+  exit`),
+  tc('csum_diff past checked packet bytes', `
+  r2 = *(u32 *)(r1 + 76)
+  r3 = *(u32 *)(r1 + 80)
+  r4 = r2
+  r4 += 8
+  if r4 > r3 goto out
+  r1 = r2
+  r2 = 12
+  r3 = 0
+  r4 = 0
+  r5 = 0
+  call 28
+out:
+  r0 = 0
+  exit`),
+  tc('skb_load_bytes into the packet', `
+  r2 = *(u32 *)(r1 + 76)
+  r3 = *(u32 *)(r1 + 80)
+  r4 = r2
+  r4 += 8
+  if r4 > r3 goto out
+  r3 = r2
+  r2 = 0
+  r4 = 4
+  call 26
+out:
+  r0 = 0
+  exit`),
+  xdp('xdp meta read without a check', `
+  r2 = *(u32 *)(r1 + 8)
+  r0 = *(u8 *)(r2 + 0)
+  exit`),
+  c('kprobe reads regs and comm', 'kprobe', `
   r6 = *(u64 *)(r1 + 112)
   r1 = r10
   r1 += -16
