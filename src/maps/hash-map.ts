@@ -25,10 +25,16 @@ export class HashMap implements BpfMap {
   readonly #slotSize: number;
   readonly #perCpu: boolean;
   readonly #lru: boolean;
-  /** First slot of each bucket's chain. */
-  readonly #buckets: Int32Array;
-  readonly #next: Int32Array;
-  readonly #hashes: Uint32Array;
+  /**
+   * The chains live in the address space too (first slot per bucket, next slot,
+   * each slot's hash), so compiled programs can walk them without calling out.
+   */
+  readonly #index: Region;
+  readonly #bucketCount: number;
+  #indexBuffer: ArrayBufferLike | undefined;
+  #buckets!: Int32Array;
+  #next!: Int32Array;
+  #hashes!: Uint32Array;
   /** LRU order, most recent first (doubly linked). */
   readonly #newer: Int32Array;
   readonly #older: Int32Array;
@@ -59,9 +65,11 @@ export class HashMap implements BpfMap {
     this.#scratchKey = ctx.space.allocate(this.#keyStride, { kind: 'map-key', name: `map ${this.name} key` });
     let buckets = 1;
     while (buckets < n) buckets *= 2;
-    this.#buckets = new Int32Array(buckets).fill(NONE);
-    this.#next = new Int32Array(n).fill(NONE);
-    this.#hashes = new Uint32Array(n);
+    this.#bucketCount = buckets;
+    this.#index = ctx.space.allocate((buckets + 2 * n) * 4, { kind: 'map-storage', name: `map ${this.name} index`, writable: false });
+    this.#views();
+    this.#buckets.fill(NONE);
+    this.#next.fill(NONE);
     this.#newer = this.#lru ? new Int32Array(n).fill(NONE) : new Int32Array(0);
     this.#older = this.#lru ? new Int32Array(n).fill(NONE) : new Int32Array(0);
     this.#free = new Int32Array(n);
@@ -69,9 +77,32 @@ export class HashMap implements BpfMap {
     this.#freeCount = n;
   }
 
+  /** Typed views of the index, remade when the memory grew (growth detaches the old buffer). */
+  #views(): void {
+    const buffer = this.space.bytes.buffer;
+    if (buffer === this.#indexBuffer) return;
+    this.#indexBuffer = buffer;
+    const at = this.#index.start;
+    const n = this.spec.maxEntries;
+    this.#buckets = new Int32Array(buffer, at, this.#bucketCount);
+    this.#next = new Int32Array(buffer, at + this.#bucketCount * 4, n);
+    this.#hashes = new Uint32Array(buffer, at + (this.#bucketCount + n) * 4, n);
+  }
+
+  /** Where everything is, for a JIT that inlines lookups of a plain hash map (undefined for per-CPU and LRU maps). */
+  get layout(): { readonly buckets: number; readonly bucketMask: number; readonly next: number; readonly hashes: number; readonly slots: number; readonly slotSize: number; readonly keySize: number; readonly keyStride: number } | undefined {
+    if (this.#perCpu || this.#lru) return undefined;
+    const n = this.spec.maxEntries;
+    return {
+      buckets: this.#index.start, bucketMask: this.#bucketCount - 1, next: this.#index.start + this.#bucketCount * 4,
+      hashes: this.#index.start + (this.#bucketCount + n) * 4, slots: this.#region.start, slotSize: this.#slotSize,
+      keySize: this.spec.keySize, keyStride: this.#keyStride,
+    };
+  }
+
   get memoryBytes(): number {
-    const index = this.#buckets.byteLength + this.#next.byteLength + this.#hashes.byteLength + this.#newer.byteLength + this.#older.byteLength + this.#free.byteLength;
-    return this.#region.size + this.#scratchKey.size + index;
+    const index = this.#newer.byteLength + this.#older.byteLength + this.#free.byteLength;
+    return this.#region.size + this.#scratchKey.size + this.#index.size + index;
   }
 
   /** Elements in the map. */
@@ -163,6 +194,7 @@ export class HashMap implements BpfMap {
   }
 
   lookupAddress(keyAddress: number, cpu: number): number {
+    this.#views();
     if (!this.space.regionAt(keyAddress, this.spec.keySize)) return 0;
     const slot = this.#find(keyAddress, this.#hash(keyAddress));
     if (slot === NONE) return 0;
@@ -190,6 +222,7 @@ export class HashMap implements BpfMap {
   }
 
   updateFrom(keyAddress: number, valueAddress: number, flags: number, cpu: number): number {
+    this.#views();
     if (!this.space.regionAt(keyAddress, this.spec.keySize) || !this.space.regionAt(valueAddress, this.spec.valueSize)) return -Errno.EFAULT;
     return this.#upsert(keyAddress, flags, (slot, fresh) => {
       // A new per-CPU element starts at zero on the other CPUs, as in the kernel.
@@ -200,6 +233,7 @@ export class HashMap implements BpfMap {
   }
 
   deleteFrom(keyAddress: number): number {
+    this.#views();
     if (!this.space.regionAt(keyAddress, this.spec.keySize)) return -Errno.EFAULT;
     const slot = this.#find(keyAddress, this.#hash(keyAddress));
     if (slot === NONE) return -Errno.ENOENT;
@@ -219,6 +253,7 @@ export class HashMap implements BpfMap {
   }
 
   lookup(key: Uint8Array): Uint8Array | undefined {
+    this.#views();
     const at = this.#stage(key, 'lookup');
     const slot = this.#find(at, this.#hash(at));
     if (slot === NONE) return undefined;
@@ -227,6 +262,7 @@ export class HashMap implements BpfMap {
   }
 
   update(key: Uint8Array, value: Uint8Array, flags: number = UpdateFlag.ANY): void {
+    this.#views();
     const at = this.#stage(key, 'update');
     if (value.length !== this.userValueSize) {
       throw new MapOperationError('EINVAL', this.name, 'update', `values are ${this.userValueSize} bytes${this.#perCpu ? ` (${this.cpus} CPUs × ${this.#valueStride})` : ''}, not ${value.length}`);
@@ -239,6 +275,7 @@ export class HashMap implements BpfMap {
   }
 
   delete(key: Uint8Array): boolean {
+    this.#views();
     const at = this.#stage(key, 'delete');
     const slot = this.#find(at, this.#hash(at));
     if (slot === NONE) return false;
@@ -248,6 +285,7 @@ export class HashMap implements BpfMap {
 
   /** Iteration: bucket by bucket, along each chain; an unknown key restarts at the first, as the kernel's htab does. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
+    this.#views();
     let bucket = 0;
     let slot = NONE;
     if (key !== undefined) {
@@ -267,6 +305,7 @@ export class HashMap implements BpfMap {
 
   /** Keys from least to most recently used (LRU maps), for tests and inspection. */
   lruOrder(): Uint8Array[] {
+    this.#views();
     const out: Uint8Array[] = [];
     for (let s = this.#leastRecent; s !== NONE; s = this.#newer[s]!) out.push(this.space.bytes.slice(this.#keyAt(s), this.#keyAt(s) + this.spec.keySize));
     return out;
@@ -274,6 +313,7 @@ export class HashMap implements BpfMap {
 
   free(): void {
     this.space.release(this.#region);
+    this.space.release(this.#index);
     this.space.release(this.#scratchKey);
   }
 }

@@ -5,7 +5,7 @@
 import { HelperTable, TracePipe, basicHelpers, callbackHelpers, mapHelpers, packetHelpers, syncHelpers, type RuntimeHelperEnv, type CallbackHelperEnv, type HelperDefinition, type MapHelperEnv, type PacketHelperEnv } from '../helpers/index.js';
 import { CallSrc, PseudoSrc, make, type Instruction } from '../isa/index.js';
 import { AddressSpace, type Region } from '../memory/index.js';
-import { ArrayMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
+import { ArrayMap, HashMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
 import { KERNEL_HELPERS, isModelledType, verify, type MapReference } from '../verifier/index.js';
@@ -124,9 +124,9 @@ export class RuntimeProgram {
       // Plain arrays (not per-CPU: the CPU is chosen per run) get their lookups inlined by the JIT.
       describeMap: (pointer: bigint) => {
         const map = pointer <= 0xffffffffn ? runtime.maps.at(Number(pointer)) : undefined;
-        return map instanceof ArrayMap && map.spec.type === 'array'
-          ? { kind: 'array' as const, values: map.valueAddress(0), stride: map.stride, maxEntries: map.spec.maxEntries }
-          : undefined;
+        if (map instanceof ArrayMap && map.spec.type === 'array') return { kind: 'array' as const, values: map.valueAddress(0), stride: map.stride, maxEntries: map.spec.maxEntries };
+        const layout = map instanceof HashMap ? map.layout : undefined;
+        return layout ? { kind: 'hash' as const, ...layout } : undefined;
       },
     };
     let executable: Executable<RuntimeEnv> | undefined;

@@ -10,7 +10,7 @@
 import type { Instruction } from '../../isa/index.js';
 import { STACK_SIZE } from '../../isa/index.js';
 import { functionGraph, type BasicBlock, type FunctionGraph } from './cfg.js';
-import { Code, I32, I64, type FunctionDef, type ImportedFunction, type ModuleDef, type ValueType } from './wasm.js';
+import { Code, I32, I64, uleb, type FunctionDef, type ImportedFunction, type ModuleDef, type ValueType } from './wasm.js';
 
 /** Why a run stopped inside compiled code; passed to the `trap` import with the slot. */
 export const TrapCode = { FELL_OFF: 1, CALL_DEPTH: 2, OUT_OF_FUEL: 3, BAD_JUMP: 4 } as const;
@@ -44,12 +44,30 @@ export interface CompileOptions {
   readonly describeMap?: (pointer: bigint) => InlineArray | undefined;
 }
 
-export interface InlineArray {
+export type InlineArray = InlineArrayMap | InlineHashMap;
+
+export interface InlineArrayMap {
   readonly kind: 'array';
   readonly values: number;
   readonly stride: number;
   readonly maxEntries: number;
 }
+
+/** A plain hash map whose chains sit in the address space (see HashMap.layout): FNV-1a, buckets, next, hashes, slots. */
+export interface InlineHashMap {
+  readonly kind: 'hash';
+  readonly buckets: number;
+  readonly bucketMask: number;
+  readonly next: number;
+  readonly hashes: number;
+  readonly slots: number;
+  readonly slotSize: number;
+  readonly keySize: number;
+  readonly keyStride: number;
+}
+
+/** Keys up to this size have their hash and comparison unrolled inline; larger ones call the helper. */
+const MAX_INLINE_KEY = 64;
 
 export interface CompiledProgram {
   readonly module: ModuleDef;
@@ -79,7 +97,9 @@ const T32 = 12;
 const PC = 13;
 /** Loop iterations this function may still make (a copy of the fuel global, cheaper to count down). */
 const FUEL = 14;
-const LOCALS: readonly ValueType[] = [I64, I64, I64, I64, I64, /* t64 */ I64, /* t32 */ I32, /* pc */ I32, /* fuel */ I64];
+/** A second i32 scratch (the slot an inlined hash lookup walks). */
+const S32 = 15;
+const LOCALS: readonly ValueType[] = [I64, I64, I64, I64, I64, /* t64 */ I64, /* t32 */ I32, /* pc */ I32, /* fuel */ I64, /* s32 */ I32];
 const reg = (n: number): number => (n === 0 ? R0 : n <= 5 ? n - 1 : n === 10 ? R10 : n + 1);
 
 const FUNC_TYPE = { params: [I64, I64, I64, I64, I64, I64], results: [I64] } as const;
@@ -383,8 +403,55 @@ class Emitter {
     c.op('select', [0x1b]);
   }
 
+  /**
+   * bpf_map_lookup_elem on a plain hash map, in WebAssembly: FNV-1a over the
+   * key, then along the bucket's chain comparing hashes and keys — what
+   * HashMap does in JavaScript, over the same memory.
+   */
+  #inlineHashLookup(map: InlineHashMap): void {
+    const c = this.code;
+    const key = () => c.localGet(reg(2)).op('i32.wrap_i64', [I32_WRAP]);
+    c.comment('bpf_map_lookup_elem on a hash map, inlined');
+    c.i32Const(0x811c9dc5 | 0).localSet(T32);
+    for (let k = 0; k < map.keySize; k++) {
+      c.localGet(T32);
+      key().op(`i32.load8_u offset=${k}`, [0x2d], [0, ...uleb(k)]);
+      c.op('i32.xor', [I32_XOR]).i32Const(0x01000193).op('i32.mul', [I32_MUL]).localSet(T32);
+    }
+    c.localGet(T32).i32Const(map.bucketMask).op('i32.and', [I32_AND]).i32Const(2).op('i32.shl', [I32_SHL]);
+    c.op(`i32.load offset=${map.buckets}`, [0x28], [2, ...uleb(map.buckets)]).localSet(S32);
+    c.open('block', 'found or not');
+    c.open('loop', 'along the chain');
+    c.localGet(S32).i32Const(-1).op('i32.eq', [0x46]);
+    c.open('if', 'end of chain');
+    c.i64Const(0n).localSet(R0).br(2);
+    c.end();
+    c.localGet(S32).i32Const(2).op('i32.shl', [I32_SHL]).op(`i32.load offset=${map.hashes}`, [0x28], [2, ...uleb(map.hashes)]).localGet(T32).op('i32.eq', [0x46]);
+    c.open('if', 'same hash');
+    // The slot's key starts at slots + s * slotSize; compare it with the key byte by byte (8 at a time where they fit).
+    const slotKey = () => c.localGet(S32).i32Const(map.slotSize).op('i32.mul', [I32_MUL]);
+    let first = true;
+    for (let k = 0; k < map.keySize;) {
+      const wide = map.keySize - k >= 8;
+      const [load, opcode, size, eq] = wide ? ['i64.load', 0x29, 8, ['i64.eq', 0x51]] as const : ['i32.load8_u', 0x2d, 1, ['i32.eq', 0x46]] as const;
+      slotKey().op(`${load} offset=${map.slots + k}`, [opcode], [0, ...uleb(map.slots + k)]);
+      key().op(`${load} offset=${k}`, [opcode], [0, ...uleb(k)]);
+      c.op(eq[0], [eq[1]]);
+      if (!first) c.op('i32.and', [I32_AND]);
+      first = false;
+      k += size;
+    }
+    c.open('if', 'same key');
+    slotKey().i32Const(map.slots + map.keyStride).op('i32.add', [I32_ADD]).op('i64.extend_i32_u', [I64_EXTEND_U]).localSet(R0).br(3);
+    c.end();
+    c.end();
+    c.localGet(S32).i32Const(2).op('i32.shl', [I32_SHL]).op(`i32.load offset=${map.next}`, [0x28], [2, ...uleb(map.next)]).localSet(S32).br(0);
+    c.end();
+    c.end();
+  }
+
   /** bpf_map_lookup_elem on a plain array, in WebAssembly: the value's address, or NULL past the end. */
-  #inlineArrayLookup(array: InlineArray): void {
+  #inlineArrayLookup(array: InlineArrayMap): void {
     const c = this.code;
     c.comment('bpf_map_lookup_elem on an array, inlined');
     c.localGet(reg(2)).op('i32.wrap_i64', [I32_WRAP]).mem('i64.load32_u', [0x35], 2).localTee(T64);
@@ -486,8 +553,12 @@ class Emitter {
           const id = insn.imm >>> 0;
           const mapPointer = this.#maps.get(1);
           const array = id === 1 && mapPointer !== undefined ? this.options.describeMap?.(mapPointer) : undefined;
-          if (array) {
+          if (array?.kind === 'array') {
             this.#inlineArrayLookup(array);
+            return;
+          }
+          if (array?.kind === 'hash' && array.keySize <= MAX_INLINE_KEY) {
+            this.#inlineHashLookup(array);
             return;
           }
           const fast = this.options.fastHelpers?.get(id);

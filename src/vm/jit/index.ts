@@ -3,5 +3,5 @@
  * run contract as the interpreter.
  */
 export { JitProgram, type JitOptions } from './jit.js';
-export { compileProgram, functionEntries, JitUnsupportedError, TrapCode, type CompiledProgram, type CompileOptions, type InlineArray } from './compile.js';
+export { compileProgram, functionEntries, JitUnsupportedError, TrapCode, type CompiledProgram, type CompileOptions, type InlineArray, type InlineArrayMap, type InlineHashMap } from './compile.js';
 export { encodeModule, printModule } from './wasm.js';
