@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { assemble } from '../../asm/index.js';
 import { type Instruction, make, makeLddw } from '../../isa/index.js';
 import { AddressSpace } from '../../memory/index.js';
-import { Interpreter } from '../interpreter/index.js';
+import { Interpreter, MemoryAccessError } from '../interpreter/index.js';
 import { JitProgram } from './index.js';
 
 /** xorshift32, seeded: the same seed, the same program. */
@@ -149,4 +149,15 @@ test('a budget stops a runaway loop; deep recursion stops at 8 frames', () => {
   assert.throws(() => new JitProgram(insns).run(), /call|frames/i);
   assert.throws(() => new Interpreter(insns).run(), /call|frames/i);
   assert.ok(recurse.length > 0);
+});
+
+test('atomics on a shared memory, and no way out of the runtime\'s memory', () => {
+  const shared = new AddressSpace({ shared: true, maximumPages: 256 });
+  const program = assemble('r2 = 5\nlock *(u64 *)(r1 + 0) += r2\nr0 = 7\nr0 = atomic_fetch_add((u64 *)(r1 + 8), r0)\nexit');
+  const memory = new Uint8Array(16);
+  const jit = new JitProgram(program, { space: shared }).run({ memory });
+  const interp = new Interpreter(program, { space: shared }).run({ memory });
+  assert.deepEqual([jit.r0, jit.memory], [interp.r0, interp.memory]);
+  // A store far past the memory traps in WebAssembly and comes back as a MemoryAccessError.
+  assert.throws(() => new JitProgram(assemble('r1 = 0xfffffff0 ll\n*(u64 *)(r1 + 0) = r1\nr0 = 0\nexit')).run(), MemoryAccessError);
 });
