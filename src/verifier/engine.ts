@@ -1011,7 +1011,7 @@ class Verifier {
       reject('HELPER_ARGUMENT', 'cannot call GPL-restricted function from non-GPL compatible program', `bpf_${name} may only be called by GPL-compatible programs.`);
     }
     const meta: CallMeta = { name, constKey: -1 };
-    proto.args.forEach((kind, a) => this.checkArg(meta, a + 1, kind, proto.args[a - 1]));
+    proto.args.forEach((kind, a) => this.checkArg(meta, a + 1, kind, proto.args[a - 1], proto.args[a + 1]));
     if (meta.map) {
       const incompatible = checkMapFuncCompatibility(meta.map, name, id);
       if (incompatible) reject('HELPER_ARGUMENT', incompatible, `bpf_${name} cannot be used with the ${meta.map.type} map ${meta.map.name ?? ''}.`);
@@ -1067,7 +1067,7 @@ class Verifier {
   }
 
   /** check_func_arg for one argument register. */
-  checkArg(meta: CallMeta, r: number, kind: ArgKind, prevKind: ArgKind | undefined): void {
+  checkArg(meta: CallMeta, r: number, kind: ArgKind, prevKind: ArgKind | undefined, next: ArgKind | undefined): void {
     const helper = meta.name;
     const reg = this.readReg(r);
     const bad = (expected: string) => reject('HELPER_ARGUMENT', `R${r} type=${typeName(reg)} expected=${expected}`,
@@ -1100,11 +1100,18 @@ class Verifier {
         return;
       }
       case 'mem': case 'uninit_mem': case 'mem_or_null':
+        if (next !== 'const_size' && next !== 'const_size_or_zero') {
+          // check_arg_pair_ok: a memory argument comes with its size; fixed-size memory arguments are not modelled.
+          reject('UNSUPPORTED', `memory argument ${r} of bpf_${helper} has no size argument`, `The prototype of bpf_${helper} gives argument ${r} no size; fixed-size memory arguments are not modelled yet.`);
+        }
         if (kind === 'mem_or_null' && isNull) return;
         if (!MEM_TYPES.has(reg.type)) bad(MEM_EXPECTED);
         // Checked together with the size that follows it.
         return;
       case 'const_size': case 'const_size_or_zero': {
+        if (prevKind !== 'mem' && prevKind !== 'uninit_mem' && prevKind !== 'mem_or_null') {
+          reject('UNSUPPORTED', `size argument ${r} of bpf_${helper} follows no memory argument`, `The prototype of bpf_${helper} pairs argument ${r} with no memory; the kernel would refuse such a prototype.`);
+        }
         if (reg.type !== 'scalar') bad('scalar');
         const v = reg.value;
         const zeroOk = kind === 'const_size_or_zero';
