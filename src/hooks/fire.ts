@@ -33,6 +33,11 @@ export class Firing {
   fire(fill: (view: DataView, at: number) => void): void {
     const space = this.program.runtime.space;
     fill(space.view, this.region.start);
+    this.run();
+  }
+
+  /** Runs the program on the context as it is (the caller wrote it in place). */
+  run(): void {
     this.stats.hits++;
     try {
       this.#run();
