@@ -102,13 +102,14 @@ export function mapHelpers<Env extends MapHelperEnv>(): HelperDefinition<Env>[] 
       }),
     def<Env>('ringbuf_query', { args: ['const_map_ptr', 'anything'], ret: 'integer' },
       (env, m, flag) => ring(env, 'ringbuf_query', m).query(flag)),
-    def<Env>('perf_event_output', { args: ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], ret: 'integer' },
+    def<Env>('perf_event_output', { args: ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], ret: 'integer', gplOnly: true },
       (env, _ctx, m, flags, data, size) => {
         const target = map(env, 'perf_event_output', m);
         if (!has<PerfLike>(target, 'output') || target.spec.type !== 'perf_event_array') return neg(Errno.EINVAL);
         return BigInt.asUintN(64, BigInt(target.output(env.cpu, flags, addr(data), Number(size))));
       }),
-    def<Env>('tail_call', { args: ['ctx', 'const_map_ptr', 'anything'], ret: 'integer' },
+    // RET_VOID as in the kernel: after a failed tail call r0 is not readable (the runtime still sets it to -ENOENT).
+    def<Env>('tail_call', { args: ['ctx', 'const_map_ptr', 'anything'], ret: 'void' },
       (env, _ctx, m, slot) => {
         const array = map(env, 'tail_call', m);
         if (array.spec.type !== 'prog_array') throw new HelperError('tail_call', `${array.name} is a ${array.spec.type}, not a prog_array`);

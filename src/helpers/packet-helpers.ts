@@ -108,7 +108,7 @@ export function packetHelpers<Env extends PacketHelperEnv>(): HelperDefinition<E
       env.space.bytes.copyWithin(dst, from, from + n);
       return 0n;
     }),
-    def<Env>('skb_store_bytes', { args: ['ctx', 'anything', 'mem', 'const_size', 'anything'], ret: 'integer', changesPacket: true }, (env, ctx, offset, from, len, flags) => {
+    def<Env>('skb_store_bytes', { args: ['ctx', 'anything', 'mem', 'const_size', 'anything'], ret: 'integer', changesPacket: true, programTypes: ['sched_cls', 'sched_act', 'lwt_xmit', 'sk_skb'] }, (env, ctx, offset, from, len, flags) => {
       if (flags & ~3n) return neg(Errno.EINVAL); // BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH
       const skb = skbData(env, ctx);
       const n = Number(BigInt.asUintN(32, len));
