@@ -10,6 +10,7 @@ import { representationSuite } from './representation.js';
 import { mapsSuite } from './maps.js';
 import { enginesSuite } from './engines.js';
 import { hooksSuite } from './hooks.js';
+import { verifierSuite } from './verifier.js';
 
 /** Every suite, in the order they run. */
 export const SUITES: readonly BenchSuite[] = [
@@ -18,6 +19,7 @@ export const SUITES: readonly BenchSuite[] = [
   mapsSuite,
   enginesSuite,
   hooksSuite,
+  verifierSuite,
 ];
 
 async function main(args: string[]): Promise<number> {
