@@ -34,3 +34,28 @@ test('print_log2_hist layout', () => {
     `${'2'.padStart(20)} -> 3           : 4        |${'*'.repeat(40)}|\n`);
   assert.equal(formatLog2Histogram([]), '');
 });
+
+for (const target of ['user', 'kernel'] as const) {
+  test(`the facade streams a perf event array (${target})`, async (t) => {
+    if (target === 'kernel' && !bpfPermission().permitted) return t.skip('bpf(2) not permitted');
+    const bpf = await BPF.load({ object: OBJECT, target });
+    const abort = new AbortController();
+    try {
+      const events = bpf.perfBuffer('name_events', { signal: abort.signal });
+      const first = events.next();
+      bpf.attachAll();
+      const opener = setInterval(() => readFileSync('/etc/hostname'), 20);
+      try {
+        const { value } = await first;
+        assert.ok(value && value.type === 'sample', JSON.stringify(value));
+        if (value.type === 'sample') assert.ok(new DataView(value.data.buffer, value.data.byteOffset).getUint32(0, true) > 0);
+      } finally {
+        clearInterval(opener);
+        abort.abort();
+        await events.return(undefined);
+      }
+    } finally {
+      bpf.close();
+    }
+  });
+}

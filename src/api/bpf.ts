@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { valueToJson, type JsonValue } from '../btf/index.js';
 import { attachBySection as attachInProcess, type HookLink } from '../hooks/index.js';
-import { KernelRingBuffer, attachBySection as attachInKernel, loadCollection, type KernelCollection, type KernelLink } from '../kernel/index.js';
-import { RingBuffer, keys, type BpfMap } from '../maps/index.js';
+import { KernelPerfBuffer, KernelRingBuffer, attachBySection as attachInKernel, loadCollection, type KernelCollection, type KernelLink } from '../kernel/index.js';
+import { PerfEventArray, RingBuffer, keys, type BpfMap, type PerfEvent } from '../maps/index.js';
 import { loadObject, type ObjectMapSpec, type ObjectSpec } from '../object/index.js';
 import { Runtime, type EngineName } from '../runtime/index.js';
 import { build } from '../toolchain/index.js';
@@ -170,6 +170,28 @@ export class BPF {
     const ring = this.userMaps!.get(name);
     if (!(ring instanceof RingBuffer)) throw new Error(`map ${name} is not a ring buffer`);
     for await (const r of ring.records(options.signal ? { signal: options.signal } : {})) yield decode(r);
+  }
+
+  /** Samples (and lost-sample notices) of a perf event array as they come, on either target. */
+  async *perfBuffer(name: string, options: { signal?: AbortSignal; pageCount?: number } = {}): AsyncGenerator<PerfEvent> {
+    const signal = options.signal ? { signal: options.signal } : {};
+    if (this.kernel) {
+      const reader = new KernelPerfBuffer(this.kernel.maps.get(name)!, { pageCount: options.pageCount ?? 8 });
+      try {
+        yield* reader.records(signal);
+      } finally {
+        reader.close();
+      }
+      return;
+    }
+    const map = this.userMaps!.get(name);
+    if (!(map instanceof PerfEventArray)) throw new Error(`map ${name} is not a perf event array`);
+    const reader = map.openReader({ pageCount: options.pageCount ?? 8 });
+    try {
+      yield* reader.records(signal);
+    } finally {
+      reader.close();
+    }
   }
 
   /** Number of keys in a map (both targets). */

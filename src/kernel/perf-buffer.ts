@@ -8,6 +8,7 @@ import koffi from 'koffi';
 import { FileDescriptor } from './fd.js';
 import { onlineCpus } from './link.js';
 import type { KernelMap } from './map.js';
+import type { PerfEvent } from '../maps/index.js';
 import { SyscallError } from './syscall.js';
 
 const PAGE = 4096;
@@ -130,11 +131,11 @@ export class KernelPerfBuffer {
     return samples;
   }
 
-  /** Samples and lost-sample notices as they come, polled every `intervalMs` (default 10) until the signal aborts or close(). */
-  async *records(options: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<{ cpu: number; data: Uint8Array } | { cpu: number; lost: number }> {
+  /** Samples and lost-sample notices as they come (the userspace reader's shape), polled every `intervalMs` (default 10) until the signal aborts or close(). */
+  async *records(options: { signal?: AbortSignal; intervalMs?: number } = {}): AsyncGenerator<PerfEvent> {
     while (!this.#closed && !options.signal?.aborted) {
-      const batch: ({ cpu: number; data: Uint8Array } | { cpu: number; lost: number })[] = [];
-      this.read((cpu, data) => void batch.push({ cpu, data }), (cpu, lost) => void batch.push({ cpu, lost }));
+      const batch: PerfEvent[] = [];
+      this.read((cpu, data) => void batch.push({ type: 'sample', cpu, data }), (cpu, count) => void batch.push({ type: 'lost', cpu, count }));
       yield* batch;
       if (batch.length === 0) await new Promise((r) => setTimeout(r, options.intervalMs ?? 10));
     }

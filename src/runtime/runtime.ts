@@ -286,7 +286,9 @@ export class Runtime {
   loadObject(spec: ObjectSpec, options: { targetBtf?: ObjectSpec['btf']; programs?: readonly string[] } = {}): { maps: Map<string, BpfMap>; programs: Map<string, RuntimeProgram> } {
     const maps = new Map<string, BpfMap>();
     for (const m of spec.maps) {
-      const map = this.createMap({ ...m, name: m.name }, m.innerMap);
+      // As libbpf does: a perf event array without max_entries gets one entry per CPU.
+      const maxEntries = m.type === 'perf_event_array' && m.maxEntries === 0 ? this.cpus : m.maxEntries;
+      const map = this.createMap({ ...m, maxEntries, name: m.name }, m.innerMap);
       maps.set(m.name, map);
       if (m.data) map.update(new Uint8Array(4), m.data);
     }

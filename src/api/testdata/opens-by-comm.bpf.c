@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Counts file opens per command name, and a log2 histogram of the name
-// lengths: maps whose keys and values the facade decodes from BTF.
+// lengths: maps whose keys and values the facade decodes from BTF; each
+// name's length also goes out through a perf event array.
 #include "vmlinux.h"
 #include <tsbpf/bpf_helpers.h>
 
@@ -19,6 +20,12 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } name_lengths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} name_events SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_openat")
 int count_opens(struct trace_event_raw_sys_enter *ctx)
@@ -40,6 +47,8 @@ int count_opens(struct trace_event_raw_sys_enter *ctx)
 	__u64 *bucket = bpf_map_lookup_elem(&name_lengths, &slot);
 	if (bucket)
 		__sync_fetch_and_add(bucket, 1);
+	__u32 length = len;
+	bpf_perf_event_output(ctx, &name_events, BPF_F_CURRENT_CPU, &length, sizeof(length));
 	return 0;
 }
 
