@@ -5,7 +5,7 @@
 export * from './program-types.js';
 export * from './spec.js';
 export * from './errors.js';
-export { loadObject } from './load.js';
+export { loadObject, type LoadObjectOptions } from './load.js';
 export { readBtfMapDefinition, readLegacyMapDefinition, mapTypeName } from './map-definitions.js';
 export { applyCoreRelocations, resolveCoreRelocation, essentialName, CORE_POISON_HELPER } from './core.js';
 export type { CoreResult } from './core.js';

@@ -230,3 +230,13 @@ test('malformed objects: not BPF, bad relocation targets, bad map definitions', 
   assert.throws(() => loadObject(x86), (e: unknown) => e instanceof ObjectError && e.code === 'NOT_BPF');
   assert.throws(() => loadObject(new Uint8Array(10)), ElfError);
 });
+
+test('global .text functions become programs on request, as PREVAIL reads pre-SEC() objects', () => {
+  const bytes = readFileSync(new URL('../../../shared/ebpf-samples/build/prog_array.o', import.meta.url));
+  assert.throws(() => loadObject(bytes), /slot \d+ names func\d, which is not a program/);
+  const spec = loadObject(bytes, { textFunctionsAsPrograms: true });
+  assert.deepEqual(spec.programs.map((p) => p.name).sort(), ['func', 'func0', 'func1', 'func2', 'func3']);
+  assert.ok(spec.programs.every((p) => p.type === 'unspec' && p.section === '.text'));
+  const table = spec.maps.find((m) => m.type === 'prog_array')!;
+  assert.equal(table.initialSlots?.size, 4);
+});

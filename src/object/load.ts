@@ -55,7 +55,16 @@ interface Context {
  * Reads an ELF object into an ObjectSpec.
  * @throws ObjectError, ElfError or BtfError on malformed input, each naming where.
  */
-export function loadObject(bytes: Uint8Array): ObjectSpec {
+export interface LoadObjectOptions {
+  /**
+   * Also make each global function of `.text` a program of its own (type
+   * `unspec`: the caller says which), as PREVAIL and old loaders read objects
+   * that predate SEC(); libbpf treats them only as subprograms.
+   */
+  readonly textFunctionsAsPrograms?: boolean;
+}
+
+export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): ObjectSpec {
   const elf = parseElf(bytes);
   if (elf.header.machine !== EM_BPF) {
     throw new ObjectError('NOT_BPF', `ELF machine ${elf.header.machine} is not BPF (${EM_BPF}); build with clang -target bpf`);
@@ -104,7 +113,10 @@ export function loadObject(bytes: Uint8Array): ObjectSpec {
   for (const [index, list] of functions) {
     const section = elf.sections[index]!;
     for (const fn of list) {
-      if (section.name === '.text') subprograms.push({ name: fn.name, start: fn.start, length: fn.length, global: fn.global });
+      if (section.name === '.text') {
+        subprograms.push({ name: fn.name, start: fn.start, length: fn.length, global: fn.global });
+        if (options.textFunctionsAsPrograms && fn.global) programs.push(linkProgram(ctx, fn));
+      }
       else programs.push(linkProgram(ctx, fn));
     }
   }
