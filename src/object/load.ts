@@ -18,6 +18,7 @@ import type {
 } from './spec.js';
 
 const EM_BPF = 247;
+const EM_NONE = 0;
 const SHF_EXECINSTR = 0x4n;
 const SHF_ALLOC = 0x2n;
 const SHT_PROGBITS = 1;
@@ -57,19 +58,26 @@ interface Context {
  */
 export interface LoadObjectOptions {
   /**
-   * Also make each global function of `.text` a program of its own (type
-   * `unspec`: the caller says which), as PREVAIL and old loaders read objects
-   * that predate SEC(); libbpf treats them only as subprograms.
+   * Also make each function of `.text` a program of its own (type `unspec`:
+   * the caller says which), as PREVAIL and old loaders read objects that
+   * predate SEC(); libbpf treats them only as subprograms.
    */
   readonly textFunctionsAsPrograms?: boolean;
+  /**
+   * Link each program on its own, as a raw loader does: one whose references
+   * cannot be resolved is left out and listed in `unlinked` instead of
+   * failing the whole object (libbpf fails the object).
+   */
+  readonly skipUnlinkable?: boolean;
 }
 
 export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): ObjectSpec {
   const elf = parseElf(bytes);
-  if (elf.header.machine !== EM_BPF) {
+  // Old LLVM left e_machine as EM_NONE; libbpf accepts that too.
+  if (elf.header.machine !== EM_BPF && elf.header.machine !== EM_NONE) {
     throw new ObjectError('NOT_BPF', `ELF machine ${elf.header.machine} is not BPF (${EM_BPF}); build with clang -target bpf`);
   }
-  const { btf, ext } = elf.section('.BTF') ? loadBtf(bytes) : { btf: undefined, ext: undefined };
+  const { btf, ext } = readBtf(elf, bytes);
   const symbols = elf.symbols();
   const license = cString(elf.section('license')?.data) ?? '';
   const versionSection = elf.section('version');
@@ -109,15 +117,24 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
 
   const ctx: Context = { elf, btf, ext, symbols, code, functions, relocations, mapsBySymbol, dataMapsBySection, externs: new Map(externs.map((e) => [e.name, e])), license };
   const programs: ProgramSpec[] = [];
+  const unlinked: { name: string; section: string; error: ObjectError }[] = [];
+  const link = (fn: FunctionSymbol, section: string) => {
+    try {
+      programs.push(linkProgram(ctx, fn));
+    } catch (e) {
+      if (!options.skipUnlinkable || !(e instanceof ObjectError)) throw e;
+      unlinked.push({ name: fn.name, section, error: e });
+    }
+  };
   const subprograms: ObjectSpec['subprograms'][number][] = [];
   for (const [index, list] of functions) {
     const section = elf.sections[index]!;
     for (const fn of list) {
       if (section.name === '.text') {
         subprograms.push({ name: fn.name, start: fn.start, length: fn.length, global: fn.global });
-        if (options.textFunctionsAsPrograms && fn.global) programs.push(linkProgram(ctx, fn));
+        if (options.textFunctionsAsPrograms) link(fn, section.name);
       }
-      else programs.push(linkProgram(ctx, fn));
+      else link(fn, section.name);
     }
   }
   readInitialSlots(elf, symbols, maps, programs);
@@ -127,7 +144,22 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     ...(btf ? { btf, btfBytes: fixupBtf(elf.section('.BTF')!.data, btfLayout(elf, symbols, maps, externs)) } : {}),
     ...(ext ? { btfExt: ext } : {}),
     subprograms,
+    ...(unlinked.length ? { unlinked } : {}),
   };
+}
+
+/**
+ * The object's BTF. As libbpf does, BTF that does not parse is ignored when
+ * nothing needs it (no BTF-defined maps, no externs); otherwise its error stands.
+ */
+function readBtf(elf: ElfFile, bytes: Uint8Array): { btf?: Btf; ext?: BtfExt } {
+  if (!elf.section('.BTF')) return {};
+  try {
+    return loadBtf(bytes);
+  } catch (e) {
+    if (elf.section('.maps') || elf.section('.kconfig') || elf.section('.ksyms')) throw e;
+    return {};
+  }
 }
 
 /** Section sizes and variable offsets clang left for the linker, from the ELF and the kconfig layout. */

@@ -135,4 +135,6 @@ export interface ObjectSpec {
   readonly btfExt?: BtfExt;
   /** Functions of `.text` that are not programs, with their instruction count. */
   readonly subprograms: readonly { readonly name: string; readonly start: number; readonly length: number; readonly global: boolean }[];
+  /** Programs left out because they could not be linked (only with `skipUnlinkable`). */
+  readonly unlinked?: readonly { readonly name: string; readonly section: string; readonly error: Error }[];
 }

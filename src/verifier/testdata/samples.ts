@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Instruction } from '../../isa/index.js';
-import { applyCoreRelocations, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
+import { ProgramType as ProgramTypeIds, applyCoreRelocations, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
 import { PROGRAM_TYPES, type ProgramType } from '../context.js';
 import { verify } from '../engine.js';
 import { KERNEL_HELPERS } from '../helpers.js';
@@ -20,6 +20,8 @@ export interface KernelProgramRecord {
   readonly prog_type?: string;
   readonly prog_type_id?: number;
   readonly verifier_last_line?: string | null;
+  /** The license the raw loader passed. */
+  readonly license?: string;
 }
 
 export interface KernelResults {
@@ -41,7 +43,7 @@ export interface SampleOutcome {
   readonly ms: number;
 }
 
-const TYPE_BY_ID: Record<number, string> = { 1: 'socket_filter', 2: 'kprobe', 3: 'sched_cls', 4: 'sched_act', 5: 'tracepoint', 6: 'xdp', 17: 'raw_tracepoint' };
+const TYPE_BY_ID = new Map<number, string>(Object.entries(ProgramTypeIds).map(([name, id]) => [id, name]));
 
 /** Whether a feature outside the model decides this program; the reason, or undefined. */
 function unmodelled(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): string | undefined {
@@ -63,7 +65,7 @@ function instructionsOf(spec: ObjectSpec, program: ProgramSpec, record: KernelPr
 
 /** Verifies one program as the kernel saw it. */
 export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord, complexityLimit?: number): { ours: Ours; reason?: string; processed?: number } {
-  const type = record.prog_type ?? TYPE_BY_ID[record.prog_type_id ?? -1] ?? program.type;
+  const type = record.prog_type ?? TYPE_BY_ID.get(record.prog_type_id ?? -1) ?? program.type;
   if (!PROGRAM_TYPES.includes(type as ProgramType)) return { ours: 'unmodelled', reason: `program type ${type}` };
   const why = unmodelled(spec, program, record);
   if (why) return { ours: 'unmodelled', reason: why };
@@ -76,7 +78,7 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
     return { ours: 'unmodelled', reason: `CO-RE: ${(e as Error).message}` };
   }
   const r = verify(insns, {
-    programType: type as ProgramType, helpers: KERNEL_HELPERS, license: program.license || spec.license,
+    programType: type as ProgramType, helpers: KERNEL_HELPERS, license: record.license ?? (program.license || spec.license),
     resolveMap, complexityLimit,
   });
   if (r.ok) return { ours: 'accepted', processed: r.processed };
@@ -97,18 +99,20 @@ export function runSamples(root: string, options: { filter?: (object: string) =>
   const out: SampleOutcome[] = [];
   for (const [object, entry] of Object.entries(results.objects)) {
     if (options.filter && !options.filter(object)) continue;
-    const known = entry.programs.filter((p) => p.verdict === 'accepted' || p.verdict === 'rejected');
+    // A load refused before verification (EPERM for fentry/lsm here, struct_ops registration) is no verifier verdict.
+    const known = entry.programs.filter((p) => p.verdict === 'accepted' || (p.verdict === 'rejected' && p.verifier_last_line));
     if (!known.length) continue;
     let spec: ObjectSpec | undefined;
     let loadError = '';
     try {
-      spec = loadObject(readFileSync(join(root, object)));
+      // As the harness's raw loader read objects: every .text function may be an entry, each program linked on its own.
+      spec = loadObject(readFileSync(join(root, object)), { textFunctionsAsPrograms: true, skipUnlinkable: true });
     } catch (e) {
       loadError = (e as Error).message;
     }
     for (const record of known) {
       const base = { object, section: record.section, function: record.function, kernel: record.verdict as 'accepted' | 'rejected', kernelMessage: record.verifier_last_line };
-      const program = spec?.programs.find((p) => p.name === record.function && p.section === record.section);
+      const program = spec && findProgram(spec, record);
       if (!spec || !program) {
         out.push({ ...base, ours: 'unmodelled', reason: spec ? 'not an entry program of the object here' : `object: ${loadError}`, ms: 0 });
         continue;
@@ -119,6 +123,13 @@ export function runSamples(root: string, options: { filter?: (object: string) =>
     }
   }
   return out;
+}
+
+/** The program a record names; the raw loader names a program after its section when no function symbol starts it. */
+function findProgram(spec: ObjectSpec, record: KernelProgramRecord): ProgramSpec | undefined {
+  const inSection = spec.programs.filter((p) => p.section === record.section);
+  return inSection.find((p) => p.name === record.function)
+    ?? (record.function === record.section ? inSection[0] : undefined);
 }
 
 export interface SampleSummary {
