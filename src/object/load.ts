@@ -14,7 +14,7 @@ import { readBtfMapDefinition, readLegacyMapDefinition } from './map-definitions
 import { sectionKind } from './program-types.js';
 import type {
   ExternSpec, LinkedFunction, ObjectMapSpec, ObjectSpec, ProgramCoreRelocation, ProgramFuncInfo, ProgramLineInfo,
-  ProgramSpec, Reference, VariableSpec,
+  ProgramSpec, Reference, StructOpsSpec, VariableSpec,
 } from './spec.js';
 
 const EM_BPF = 247;
@@ -31,6 +31,7 @@ interface FunctionSymbol {
   /** First instruction, in slots from the section's start. */
   readonly start: number;
   readonly length: number;
+  /** What the kernel sees: non-local and not hidden (libbpf marks hidden functions static in the BTF it loads). */
   readonly global: boolean;
 }
 
@@ -47,6 +48,8 @@ interface Context {
   /** Relocations per executable section index, by instruction slot. */
   readonly relocations: Map<number, Map<number, { symbol: Symbol; type: number }>>;
   readonly mapsBySymbol: Map<string, string>;
+  /** Legacy map definitions by section index and offset, for relocations against the section symbol. */
+  readonly legacyMapsAt: Map<number, Map<number, string>>;
   readonly dataMapsBySection: Map<number, string>;
   readonly externs: Map<string, ExternSpec>;
   readonly license: string;
@@ -89,7 +92,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   const mapsBySymbol = new Map<string, string>();
   const dataMapsBySection = new Map<number, string>();
   readBtfMaps(elf, btf, symbols, maps, mapsBySymbol);
-  readLegacyMaps(elf, symbols, maps, mapsBySymbol);
+  const legacyMapsAt = readLegacyMaps(elf, symbols, maps, mapsBySymbol);
   const variables = readDataMaps(elf, btf, symbols, maps, dataMapsBySection);
   const externs = readExterns(btf, symbols, maps);
 
@@ -115,7 +118,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     relocations.set(rs.target.index, bySlot);
   }
 
-  const ctx: Context = { elf, btf, ext, symbols, code, functions, relocations, mapsBySymbol, dataMapsBySection, externs: new Map(externs.map((e) => [e.name, e])), license };
+  const ctx: Context = { elf, btf, ext, symbols, code, functions, relocations, mapsBySymbol, legacyMapsAt, dataMapsBySection, externs: new Map(externs.map((e) => [e.name, e])), license };
   const programs: ProgramSpec[] = [];
   const unlinked: { name: string; section: string; error: ObjectError }[] = [];
   const link = (fn: FunctionSymbol, section: string) => {
@@ -138,8 +141,9 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     }
   }
   readInitialSlots(elf, symbols, maps, programs);
+  const structOps = readStructOps(elf, btf, symbols);
   return {
-    programs, maps, variables, externs, license,
+    programs, maps, ...(structOps.length ? { structOps } : {}), variables, externs, license,
     ...(kernelVersion !== undefined ? { kernelVersion } : {}),
     ...(btf ? { btf, btfBytes: fixupBtf(elf.section('.BTF')!.data, btfLayout(elf, symbols, maps, externs)) } : {}),
     ...(ext ? { btfExt: ext } : {}),
@@ -206,7 +210,7 @@ function functionsOf(section: Section, symbols: readonly Symbol[]): FunctionSymb
       if (s.value % 8 !== 0 || s.size % 8 !== 0 || s.value + s.size > section.size) {
         throw new ObjectError('BAD_PROGRAM', `function ${s.name} (offset ${s.value}, size ${s.size}) does not lie on instructions inside the section`, { section: section.name });
       }
-      return { name: s.name, section, start: s.value / 8, length: s.size / 8, global: s.binding !== SymbolBinding.LOCAL };
+      return { name: s.name, section, start: s.value / 8, length: s.size / 8, global: s.binding !== SymbolBinding.LOCAL && s.visibility !== SymbolVisibility.HIDDEN };
     })
     .sort((a, b) => a.start - b.start);
   if (list.length === 0 && section.name !== '.text') {
@@ -263,23 +267,70 @@ function readInitialSlots(elf: ElfFile, symbols: readonly Symbol[], maps: Object
   for (let i = 0; i < maps.length; i++) maps[i] = strip(maps[i]!);
 }
 
+/**
+ * struct_ops variables and which program fills each function-pointer member,
+ * from the relocations libbpf reads in `.rel.struct_ops` (bpf_object__collect_st_ops_relos).
+ */
+function readStructOps(elf: ElfFile, btf: Btf | undefined, symbols: readonly Symbol[]): StructOpsSpec[] {
+  const out: StructOpsSpec[] = [];
+  for (const name of ['.struct_ops', '.struct_ops.link'] as const) {
+    const section = elf.section(name);
+    const datasec = btf?.named(name, 'datasec') as DatasecType | undefined;
+    if (!section || !btf || !datasec) continue;
+    const relocs = elf.relocationsFor(section);
+    for (const v of datasec.vars) {
+      const variable = btf.type(v.type);
+      const struct = variable.kind === 'var' ? btf.resolve(variable.type) : undefined;
+      // clang leaves DATASEC offsets to the linker; the symbol says where the variable is.
+      const sym = symbols.find((x) => x.sectionIndex === section.index && x.type === SymbolType.OBJECT && x.name === variable.name);
+      if (!struct || !sym || (struct.kind !== 'struct' && struct.kind !== 'union')) continue;
+      const members = new Map<string, string>();
+      for (const r of relocs) {
+        if (r.offset < sym.value || r.offset >= sym.value + struct.size) continue;
+        const member = struct.members.find((m) => m.bitOffset === (r.offset - sym.value) * 8);
+        const target = symbols[r.symbolIndex];
+        if (member && target?.type === SymbolType.FUNC) members.set(member.name, target.name);
+      }
+      out.push({ name: variable.name, section: name, typeName: struct.name, members });
+    }
+  }
+  return out;
+}
+
 function strip(m: ObjectMapSpec): ObjectMapSpec {
   const { valuesOffset: _v, symbolOffset: _s, ...rest } = m as ObjectMapSpec & { valuesOffset?: number; symbolOffset?: number };
   return rest;
 }
 
-function readLegacyMaps(elf: ElfFile, symbols: readonly Symbol[], maps: ObjectMapSpec[], bySymbol: Map<string, string>): void {
-  const section = elf.section('maps');
-  if (!section) return;
-  const defs = symbols.filter((s) => s.sectionIndex === section.index && s.type !== SymbolType.SECTION && s.name).sort((a, b) => a.value - b.value);
-  if (defs.length === 0) return;
-  const size = section.size / defs.length;
-  if (!Number.isInteger(size)) throw new ObjectError('BAD_MAP_DEFINITION', `${section.size} bytes do not divide into ${defs.length} map definitions`, { section: 'maps' });
-  for (const sym of defs) {
-    maps.push(readLegacyMapDefinition(section.data.subarray(sym.value, sym.value + size), elf.header.littleEndian, sym.name));
-    bySymbol.set(sym.name, sym.name);
+/** `struct bpf_map_def`s in `maps`, or one section `maps/NAME` per map as older loaders (iproute2, bcc) read them. */
+function readLegacyMaps(elf: ElfFile, symbols: readonly Symbol[], maps: ObjectMapSpec[], bySymbol: Map<string, string>): Map<number, Map<number, string>> {
+  const at = new Map<number, Map<number, string>>();
+  const legacy: { spec: ObjectMapSpec; bytes: Uint8Array }[] = [];
+  for (const section of elf.sections) {
+    if (!isLegacyMapSection(section.name)) continue;
+    const defs = symbols.filter((s) => s.sectionIndex === section.index && s.type !== SymbolType.SECTION && s.name).sort((a, b) => a.value - b.value);
+    if (defs.length === 0) continue;
+    const size = section.size / defs.length;
+    if (!Number.isInteger(size)) throw new ObjectError('BAD_MAP_DEFINITION', `${section.size} bytes do not divide into ${defs.length} map definitions`, { section: section.name });
+    const offsets = new Map<number, string>();
+    for (const sym of defs) {
+      const bytes = section.data.subarray(sym.value, sym.value + size);
+      legacy.push({ spec: readLegacyMapDefinition(bytes, elf.header.littleEndian, sym.name), bytes });
+      bySymbol.set(sym.name, sym.name);
+      offsets.set(sym.value, sym.name);
+    }
+    at.set(section.index, offsets);
   }
+  // Map-in-map: the sixth field, inner_map_idx, counts definitions in file order (samples/bpf's bpf_load.c).
+  for (const { spec, bytes } of legacy) {
+    const isOuter = spec.type === 'array_of_maps' || spec.type === 'hash_of_maps';
+    const inner = isOuter && bytes.length >= 24 ? legacy[new DataView(bytes.buffer, bytes.byteOffset + 20, 4).getUint32(0, elf.header.littleEndian)] : undefined;
+    maps.push(inner && inner.spec !== spec ? { ...spec, innerMap: { ...inner.spec, name: `${spec.name}.inner` } } : spec);
+  }
+  return at;
 }
+
+const isLegacyMapSection = (name: string) => name === 'maps' || name.startsWith('maps/');
 
 /** Is this section global data libbpf turns into an array map? */
 function isDataSection(s: Section): boolean {
@@ -415,7 +466,9 @@ function linkProgram(ctx: Context, entry: FunctionSymbol): ProgramSpec {
       }
       if (insn.op.kind === 'call') throw new ObjectError('BAD_RELOCATION', `helper call relocated against ${reloc.symbol.name}`, here);
       if (insn.op.kind !== 'lddw') throw new ObjectError('BAD_RELOCATION', `relocation against ${reloc.symbol.name} on an instruction that is neither lddw nor call`, here);
-      if (reloc.type !== BpfRelocation.R_BPF_64_64) throw new ObjectError('BAD_RELOCATION', `lddw relocation of type ${reloc.type}, expected R_BPF_64_64`, here);
+      // Old LLVM (EM_NONE objects) wrote map relocations with type 0.
+      const legacy = reloc.type === 0 && ctx.elf.header.machine === EM_NONE;
+      if (reloc.type !== BpfRelocation.R_BPF_64_64 && !legacy) throw new ObjectError('BAD_RELOCATION', `lddw relocation of type ${reloc.type}, expected R_BPF_64_64`, here);
       const [first, tail] = relocateLddw(ctx, insn, reloc.symbol, pc, here, references, place);
       out[pc] = first;
       out[pc + 1] = tail;
@@ -481,8 +534,9 @@ function relocateLddw(
     const at = place(fn);
     return makeLddw(insn.dst, BigInt(at + (slot - fn.start) - pc - 1), PseudoSrc.FUNC);
   }
-  const mapName = ctx.mapsBySymbol.get(symbol.name);
-  if (mapName && section && (section.name === '.maps' || section.name === 'maps')) {
+  // Relocations against the section symbol (static maps) carry the definition's offset in the addend.
+  const mapName = symbol.type === SymbolType.SECTION ? ctx.legacyMapsAt.get(symbol.sectionIndex)?.get(addend) : ctx.mapsBySymbol.get(symbol.name);
+  if (mapName && section && (section.name === '.maps' || isLegacyMapSection(section.name))) {
     references.push({ kind: 'map', index: pc, map: mapName });
     return makeLddw(insn.dst, 0n, PseudoSrc.MAP_FD);
   }

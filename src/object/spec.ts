@@ -121,8 +121,26 @@ export interface ProgramSpec {
   readonly license: string;
 }
 
+/**
+ * A struct_ops map of `.struct_ops` or `.struct_ops.link`: a variable of a
+ * kernel ops struct (`struct tcp_congestion_ops`) whose function pointers
+ * libbpf fills with programs. The verifier needs it to know which member, and
+ * so which function prototype, each struct_ops program implements.
+ */
+export interface StructOpsSpec {
+  /** The variable's name, which libbpf gives the map. */
+  readonly name: string;
+  readonly section: '.struct_ops' | '.struct_ops.link';
+  /** The struct's name (`tcp_congestion_ops`), looked up in the kernel's BTF. */
+  readonly typeName: string;
+  /** Member name → the program (function symbol) that fills it. */
+  readonly members: ReadonlyMap<string, string>;
+}
+
 export interface ObjectSpec {
   readonly programs: readonly ProgramSpec[];
+  /** struct_ops maps, when the object has `.struct_ops` sections. */
+  readonly structOps?: readonly StructOpsSpec[];
   readonly maps: readonly ObjectMapSpec[];
   readonly variables: readonly VariableSpec[];
   readonly externs: readonly ExternSpec[];
