@@ -14,8 +14,16 @@ export interface ControlFlow {
   /** Subprogram index of each slot. */
   readonly subprogOf: readonly number[];
   readonly prunePoints: ReadonlySet<number>;
+  /** Slots reached other than by falling through (jump targets, call returns, callee starts): the kernel records how it got there. */
+  readonly jmpPoints: ReadonlySet<number>;
   /** Bitmask of r0–r9 read before written on some path from each slot. */
   readonly liveBefore: readonly number[];
+  /**
+   * The loop each slot belongs to: a strongly connected component of its
+   * function's control flow with a cycle, numbered from 1; 0 outside loops
+   * (the kernel's `insn_aux_data.scc`).
+   */
+  readonly scc: readonly number[];
 }
 
 /** A shape fault: kernel message, plain explanation, slot. */
@@ -129,6 +137,7 @@ export function analyzeControlFlow(
   }
   // check_cfg: depth-first from 0, calls descending into their callees.
   const prunePoints = new Set<number>();
+  const jmpPoints = new Set<number>();
   const seen = new Uint8Array(len);
   const stack = [0];
   seen[0] = 1;
@@ -150,14 +159,18 @@ export function analyzeControlFlow(
       prunePoints.add(t);
       const target = branchTarget(insn, t)!;
       prunePoints.add(target);
+      jmpPoints.add(target);
     } else if (op.kind === 'ja') {
       prunePoints.add(branchTarget(insn, t)!);
+      jmpPoints.add(branchTarget(insn, t)!);
     } else if (op.kind === 'call') {
       prunePoints.add(t + 1);
+      jmpPoints.add(t + 1);
       if (op.target === 'local') {
         prunePoints.add(t);
         const target = branchTarget(insn, t)!;
         prunePoints.add(target);
+        jmpPoints.add(target);
         const fault = visit(t, target);
         if (fault) return fault;
       }
@@ -172,7 +185,7 @@ export function analyzeControlFlow(
       return { code: 'UNREACHABLE', kernel: `unreachable insn ${i}`, explanation: `Instruction ${i} can never run: no path from the start reaches it.`, insn: i };
     }
   }
-  return { subprogStarts, subprogOf, prunePoints, liveBefore: liveness(insns, argCount) };
+  return { subprogStarts, subprogOf, prunePoints, jmpPoints, liveBefore: liveness(insns, argCount), scc: loops(insns) };
 }
 
 /** Backward dataflow: registers read before written on some path (r10 excluded). */
@@ -194,4 +207,56 @@ function liveness(insns: readonly Instruction[], argCount: (id: number) => numbe
     }
   }
   return live;
+}
+
+/** Tarjan's algorithm, iteratively, over the intraprocedural graph: slots in cyclic components get the component's number. */
+function loops(insns: readonly Instruction[]): number[] {
+  const len = insns.length;
+  const succ = (t: number) => (insns[t]!.op.kind === 'lddw-tail' ? [] : successors(insns, t).filter((s) => s >= 0 && s < len));
+  const index = new Int32Array(len).fill(-1);
+  const low = new Int32Array(len);
+  const onStack = new Uint8Array(len);
+  const scc = new Array<number>(len).fill(0);
+  const stack: number[] = [];
+  let next = 0;
+  let count = 0;
+  for (let root = 0; root < len; root++) {
+    if (index[root] !== -1 || insns[root]!.op.kind === 'lddw-tail') continue;
+    const work: [number, number[], number][] = [[root, succ(root), 0]];
+    index[root] = low[root] = next++;
+    stack.push(root);
+    onStack[root] = 1;
+    while (work.length) {
+      const top = work[work.length - 1]!;
+      const [v, out] = top;
+      if (top[2] < out.length) {
+        const w = out[top[2]++]!;
+        if (index[w] === -1) {
+          index[w] = low[w] = next++;
+          stack.push(w);
+          onStack[w] = 1;
+          work.push([w, succ(w), 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+        continue;
+      }
+      work.pop();
+      if (work.length) {
+        const parent = work[work.length - 1]![0];
+        low[parent] = Math.min(low[parent]!, low[v]!);
+      }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do {
+        w = stack.pop()!;
+        onStack[w] = 0;
+        members.push(w);
+      } while (w !== v);
+      if (members.length > 1 || out.includes(v)) {
+        count++;
+        for (const m of members) scc[m] = count;
+      }
+    }
+  }
+  return scc;
 }

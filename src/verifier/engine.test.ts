@@ -11,14 +11,6 @@ interface KernelVerdict { ok: boolean; processed: number | null; message: string
 const verdicts = JSON.parse(readFileSync(new URL('../../src/verifier/testdata/kernel-verdicts.json', import.meta.url), 'utf8')) as
   { kernel: string; cases: Record<string, KernelVerdict> };
 
-/**
- * Accepted programs whose count is known to exceed the kernel's: Linux prunes
- * states that differ only in scalars no later decision depends on (precision
- * tracking, `mark_chain_precision`); this engine treats every live scalar as
- * precise, which is sound but explores more.
- */
-const PRECISION_GAP = new Set(['many diamonds']);
-
 test(`corpus: same verdict, message and processed count as Linux ${verdicts.kernel}`, async (t) => {
   let accepted = 0, sameCount = 0;
   for (const c of CORPUS) {
@@ -30,8 +22,7 @@ test(`corpus: same verdict, message and processed count as Linux ${verdicts.kern
       if (expected.ok) {
         accepted++;
         if (r.processed === expected.processed) sameCount++;
-        if (PRECISION_GAP.has(c.name)) assert.ok(r.processed > expected.processed!, `${r.processed} vs ${expected.processed}: now matches, drop it from PRECISION_GAP`);
-        else assert.equal(r.processed, expected.processed, 'processed instruction count');
+        assert.equal(r.processed, expected.processed, 'processed instruction count');
       } else {
         assert.ok(r.error instanceof VerifierError);
         assert.equal(r.error.kernelMessage, expected.message);

@@ -5,21 +5,26 @@
  * one million processed instructions.
  */
 import type { Instruction, AluName } from '../isa/index.js';
+import type { Btf } from '../btf/index.js';
 import type { HelperPrototype, ArgKind } from '../helpers/index.js';
 import {
   type Tnum, aluScalar, endianScalar, immScalar, constScalar, unknownScalar, isConst, refineBranch,
-  tnumIsConst, tnumAdd, tnumConst, tnumIsAligned, formatTnum, zeroExtendScalar, signExtendScalar, S64_MIN,
+  tnumIsConst, tnumAdd, tnumConst, tnumIsAligned, formatTnum, zeroExtendScalar, signExtendScalar, S64_MIN, S64_MAX,
 } from './scalar/index.js';
 import { analyzeControlFlow, type ControlFlow } from './cfg.js';
-import { type ProgramType, ctxAccess, writesPacket } from './context.js';
+import { type ProgramType, isBtfProgramType, bpfSockCommonValid, bpfSockValid, ctxAccess, defaultAttachType, packetHelperArgs, returnRange, writesPacket } from './context.js';
 import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
 import {
-  type Frame, type Reg, type StackSlot, type SlotType, type MapInfo, EMPTY_SLOT, NOT_INIT, IdMap, REG_TYPE_NAME, cloneFrame, formatFrame, formatReg, formatSlot,
-  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, sameMap, scalarReg, stackSafe, unknownReg,
+  type Frame, type Reg, type StackSlot, type SlotType, type MapInfo, EMPTY_SLOT, NOT_INIT, IdMap, type ExactLevel, REG_TYPE_NAME, cloneFrame, formatFrame, formatReg, formatSlot,
+  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, regTypeStr, sameMap, scalarReg, stackSafe, unknownReg,
 } from './state.js';
 import { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility, directValueAccess, frozenRead } from './maps.js';
-import { KERNEL_HELPERS } from './helpers.js';
+import { BTF_HELPER_STRUCTS, KERNEL_HELPERS } from './helpers.js';
+import type { GlobalFunction } from './global-funcs.js';
+import { BTF_TRUSTED, btfPointerAccess, checkBtfArg, sameBtfPointee } from './btf-access.js';
+import { checkKfuncCall } from './kfunc.js';
+import { type AttachBtf, btfHelperAllowed, btfHelperProtoDiffers, btfReturnRange, tcpCaWrite, tracingCtxAccess } from './tracing-context.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT = 1_000_000;
@@ -33,7 +38,7 @@ export interface HelperInfo {
   readonly name: string;
   readonly proto: HelperPrototype;
   /** Whether a program type may call it (the kernel's get_func_proto); when absent, `proto.programTypes` decides. */
-  readonly availableTo?: (type: ProgramType) => boolean;
+  readonly availableTo?: (type: ProgramType, expectedAttachType?: number) => boolean;
 }
 
 /** What a lddw with a map source refers to: the map and, for a value pointer, the offset into its value. */
@@ -49,6 +54,8 @@ export interface HelperSource {
 
 export interface VerifyOptions {
   readonly programType?: ProgramType;
+  /** The expected attach type given at load (enum bpf_attach_type); some program types' fields and return values depend on it. */
+  readonly expectedAttachType?: number;
   /** Helper prototypes; {@link KERNEL_HELPERS} (Linux 6.18's, per program type) by default. */
   readonly helpers?: HelperSource;
   /** 0: no log, 1: instructions as processed, 2: plus the registers each one touched. */
@@ -62,6 +69,14 @@ export interface VerifyOptions {
   readonly maps?: ReadonlyMap<number, MapInfo> | readonly MapInfo[];
   /** The map a lddw at slot `index` refers to; consulted before `maps` (objects leave the immediate 0 and keep a reference instead). */
   readonly resolveMap?: (insn: Instruction, index: number) => MapReference | undefined;
+  /** Functions Linux verifies on their own (BTF linkage global; see {@link globalFunctions}). */
+  readonly globalFunctions?: readonly GlobalFunction[];
+  /** tracing, struct_ops and lsm programs: the attach target, whose BTF types the context (tracing-context.ts). */
+  readonly attachBtf?: AttachBtf;
+  /** The kfunc a call at slot `index` names (objects leave its BTF id to the loader and keep the name). */
+  readonly resolveKfunc?: (insn: Instruction, index: number) => string | undefined;
+  /** The kernel's BTF, for helpers that return BTF pointers (bpf_get_current_task_btf) in programs without attachBtf. */
+  readonly kernelBtf?: Btf;
 }
 
 export interface VerifyResult {
@@ -97,28 +112,84 @@ const PACKET_ACCESS = new Set(['map_lookup_elem', 'map_update_elem', 'map_delete
 
 interface PathNode { readonly step: PathStep; readonly prev: PathNode | undefined }
 
+/**
+ * How the path reached an instruction when not by falling through, and the
+ * stack slot it spilled to or filled from (bpf_jmp_history_entry): what
+ * precision backtracking needs to walk a path backwards.
+ */
+interface HistoryEntry {
+  readonly idx: number;
+  readonly prev: number;
+  /** frameno × 64 + slot index of a spill or fill, −1 when none. */
+  stack: number;
+}
+
+/** The instructions between two remembered states of a path. */
+interface Segment {
+  readonly frames: Frame[];
+  readonly parent: StoredState | undefined;
+  /** Slot the segment starts at (first_insn_idx). */
+  readonly firstIdx: number;
+  readonly history: readonly HistoryEntry[];
+}
+
 /** One path's state (bpf_verifier_state). */
-interface PathState {
+interface PathState extends Segment {
   frames: Frame[];
   /** Acquired references (ringbuf records): each must be released on every path (bpf_verifier_state.refs). */
   refs: readonly AcquiredRef[];
-  /** The stored state this path descends from, for branch counting. */
+  /** The stored state this path descends from, for branch counting and precision marks. */
   parent: StoredState | undefined;
   path: PathNode | undefined;
+  firstIdx: number;
+  history: HistoryEntry[];
 }
 
-/** A state remembered at a prune point (bpf_verifier_state_list). */
 interface AcquiredRef { readonly id: number; readonly insn: number }
 
-interface StoredState {
-  readonly frames: Frame[];
+/** A state remembered at a prune point (bpf_verifier_state_list), and the segment that led to it. */
+interface StoredState extends Segment {
   readonly refs: readonly AcquiredRef[];
   /** Paths still being explored from here; while non-zero it cannot prune (it is a loop ancestor). */
   branches: number;
-  readonly parent: StoredState | undefined;
+  /** Where it was remembered (insn_idx) and the instruction before (last_insn_idx). */
+  readonly idx: number;
+  readonly lastIdx: number;
   hits: number;
   misses: number;
 }
+
+/** A segment frozen where it was pruned, for precision that reaches it later. */
+interface PrunedAt extends Segment { readonly idx: number }
+
+/**
+ * One visit of a loop (bpf_scc_visit): from the first state remembered in it
+ * until that state's paths are all explored. States pruned meanwhile against
+ * loop states whose precision marks may still grow are kept as backedges.
+ */
+interface LoopVisit {
+  entry: StoredState | undefined;
+  backedges: { readonly state: PrunedAt; readonly equal: StoredState }[];
+}
+
+/** Registers and stack slots per frame whose exact values are wanted (backtrack_state). */
+class Backtrack {
+  readonly regs = new Uint16Array(MAX_CALL_FRAMES);
+  readonly slots: Set<number>[] = Array.from({ length: MAX_CALL_FRAMES }, () => new Set<number>());
+  constructor(public frame: number) {}
+  empty(): boolean {
+    for (let f = 0; f <= this.frame; f++) if (this.regs[f] || this.slots[f]!.size) return false;
+    return true;
+  }
+  has(r: number, f = this.frame): boolean { return (this.regs[f]! & (1 << r)) !== 0; }
+  set(r: number, f = this.frame): void { this.regs[f] = this.regs[f]! | (1 << r); }
+  clear(r: number, f = this.frame): void { this.regs[f] = this.regs[f]! & ~(1 << r); }
+}
+
+/** Backtracking met what it cannot follow (the kernel's -ENOTSUPP): every scalar becomes precise instead. */
+class GiveUp {}
+
+const ARG_REGS = 0b111110;
 
 class Reject {
   constructor(readonly code: VerifierErrorCode, readonly kernel: string, readonly explanation: string) {}
@@ -133,7 +204,7 @@ const ALU_SYMBOL: Partial<Record<AluName, string>> = {
   mod: '%=', smod: '%=', xor: '^=', mov: '=', arsh: 's>>=',
 };
 const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
-const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem']);
+const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem', 'mem']);
 /** MAX_PACKET_OFF. */
 const MAX_PACKET_OFF = 0xffff;
 /** BPF_MAX_VAR_OFF. */
@@ -141,7 +212,7 @@ const MAX_VAR_OFF = 1n << 29n;
 /** reg->range markers of mark_pkt_end. */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
 /** Pointer types that are never NULL (reg_not_null). */
-const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem']);
+const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common']);
 const ZERO = constScalar(0n);
 
 /**
@@ -149,9 +220,10 @@ const ZERO = constScalar(0n);
  * models: scalars, stack, the context of socket filter, tc, XDP, kprobe and
  * tracepoint programs, map pointers and values (with NULL checks), packet
  * ranges, ring buffer records (reference tracking), LD_ABS/LD_IND, helper and
- * bpf-to-bpf calls, bounded loops. What it does not model (BTF pointers,
- * kfuncs, callbacks, spin locks, dynptrs, precision tracking) makes it refuse
- * with code UNSUPPORTED, never accept.
+ * bpf-to-bpf calls, bounded loops, BTF pointers (tp_btf, iter, struct_ops,
+ * fentry/fexit/lsm contexts given `attachBtf`; btf-access.ts) and plain kfuncs
+ * (kfunc.ts). What it does not model (other kfuncs, callbacks, spin locks,
+ * dynptrs) makes it refuse with code UNSUPPORTED, never accept.
  *
  * @example
  * const r = verify([make(0xb7, 0, 0, 0, 0), make(0x95, 0, 0, 0, 0)]);
@@ -163,6 +235,7 @@ export function verify(insns: readonly Instruction[], options: VerifyOptions = {
 
 class Verifier {
   readonly type: ProgramType;
+  readonly attach: number;
   readonly helpers: HelperSource;
   readonly level: number;
   readonly privileged: boolean;
@@ -187,16 +260,38 @@ class Verifier {
   readonly resolveMap: VerifyOptions['resolveMap'];
   cur!: PathState;
   idx = 0;
+  /** The instruction processed before the current one on this path (env->prev_insn_idx). */
+  prevIdx = -1;
+  /** The current instruction's history entry, if it has one yet. */
+  histEntry: HistoryEntry | undefined;
+  /** Loop visits by call chain and loop (env->scc_visits). */
+  readonly loopVisits = new Map<string, LoopVisit>();
+  /** The register a store writes to the stack, for STACK_ZERO precision; −1 for immediates. */
+  valueRegno = -1;
+  readonly globals: readonly GlobalFunction[];
+  readonly calledGlobals = new Set<number>();
+  readonly verifiedGlobals = new Set<number>();
+  /** The global function being verified on its own, if any. */
+  entryFunction: GlobalFunction | undefined;
   scratched = new Set<number>();
+
+  readonly attachBtf: AttachBtf | undefined;
+  readonly resolveKfunc: VerifyOptions['resolveKfunc'];
+  readonly kernelBtf: Btf | undefined;
 
   constructor(readonly insns: readonly Instruction[], options: VerifyOptions) {
     this.type = options.programType ?? 'socket_filter';
+    this.attachBtf = options.attachBtf;
+    this.resolveKfunc = options.resolveKfunc;
+    this.kernelBtf = options.kernelBtf ?? options.attachBtf?.btf;
+    this.attach = options.expectedAttachType ?? defaultAttachType(this.type);
     this.helpers = options.helpers ?? KERNEL_HELPERS;
     this.level = options.logLevel ?? 0;
     this.privileged = options.privileged ?? true;
     this.limit = options.complexityLimit ?? COMPLEXITY_LIMIT;
     this.maps = options.maps;
     this.resolveMap = options.resolveMap;
+    this.globals = options.globalFunctions ?? [];
     this.gpl = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']
       .includes(options.license ?? 'GPL');
   }
@@ -216,6 +311,9 @@ class Verifier {
   }
 
   run(): VerifyResult {
+    if (isBtfProgramType(this.type) && !this.attachBtf) {
+      return this.result(new VerifierError('UNSUPPORTED', `${this.type} programs need their attach target's BTF`, `The context of a ${this.type} program is typed by what it attaches to; pass attachBtf.`, -1));
+    }
     const callback = this.insns.findIndex((insn) => insn.op.kind === 'lddw' && insn.op.pseudo === 'func');
     if (callback >= 0) {
       // Callbacks are subprograms reached only through a helper; the control-flow check would call them unreachable.
@@ -229,9 +327,10 @@ class Verifier {
     this.cfg = cfg;
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointerReg('ptr_to_ctx');
-    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined };
+    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined, firstIdx: 0, history: [] };
     try {
       this.explore();
+      this.verifyGlobalFunctions();
     } catch (e) {
       if (!(e instanceof Reject)) throw e;
       const path: PathStep[] = [];
@@ -250,6 +349,89 @@ class Verifier {
 
   get frame(): Frame { return this.cur.frames[this.cur.frames.length - 1]!; }
 
+  /** The global function starting at `slot`, if that is one. */
+  globalAt(slot: number): GlobalFunction | undefined {
+    return this.globals.find((g) => g.start === slot);
+  }
+
+  /**
+   * do_check_subprogs: each global function a verified path called is then
+   * verified on its own, from the state its prototype describes, until no
+   * new one is called.
+   */
+  verifyGlobalFunctions(): void {
+    for (let again = true; again;) {
+      again = false;
+      for (const fn of [...this.globals].sort((a, b) => a.start - b.start)) {
+        if (!this.calledGlobals.has(fn.start) || this.verifiedGlobals.has(fn.start)) continue;
+        this.verifiedGlobals.add(fn.start);
+        again = true;
+        const frame = newFrame(0, -1, this.cfg.subprogOf[fn.start]!);
+        fn.args.forEach((arg, a) => {
+          frame.regs[a + 1] = arg.kind === 'scalar' ? unknownReg() : arg.kind === 'ctx' ? pointerReg('ptr_to_ctx')
+            : { ...pointerReg('mem_or_null'), memSize: arg.size, id: ++this.idGen };
+        });
+        this.entryFunction = fn;
+        this.explored.clear();
+        this.loopVisits.clear();
+        this.cur = { frames: [frame], refs: [], parent: undefined, path: undefined, firstIdx: fn.start, history: [] };
+        this.idx = fn.start;
+        this.prevIdx = -1;
+        this.explore();
+      }
+    }
+    this.entryFunction = undefined;
+  }
+
+  /** btf_check_subprog_call: the arguments fit the global function's prototype; it is assumed to work. */
+  globalCall(i: number, fn: GlobalFunction): number {
+    const subprog = this.cfg.subprogOf[fn.start]!;
+    if (fn.unsupported) reject('UNSUPPORTED', `global function ${fn.name} is not modelled: ${fn.unsupported}`, `The prototype of ${fn.name} is outside what the verifier models.`);
+    const invalid = `Caller passes invalid args into func#${subprog} ('${fn.name}')`;
+    fn.args.forEach((arg, a) => {
+      const r = a + 1;
+      const reg = this.readReg(r);
+      if (arg.kind === 'scalar' && reg.type !== 'scalar') reject('HELPER_ARGUMENT', `R${r} is not a scalar\n${invalid}`, `Argument ${r} of ${fn.name} must be a number.`);
+      if (arg.kind === 'ctx' && reg.type !== 'ptr_to_ctx') reject('HELPER_ARGUMENT', `arg#${a} expects pointer to ctx\n${invalid}`, `Argument ${r} of ${fn.name} must be the context pointer.`);
+      if (arg.kind !== 'mem' || (reg.type === 'scalar' && isConst(reg.value) && reg.value.varOff.value === 0n)) return;
+      // check_mem_reg: the function may read and write all of it (NULL is allowed: the function must check).
+      const asValue = mayBeNull(reg) ? { ...reg, type: reg.type.replace('_or_null', '') as Reg['type'] } : reg;
+      try {
+        this.helperMem(r, asValue, arg.size, false, true);
+        this.helperMem(r, asValue, arg.size, true, true);
+      } catch (e) {
+        if (e instanceof Reject) throw new Reject(e.code, `${e.kernel}\n${invalid}`, e.explanation);
+        throw e;
+      }
+    });
+    // A global function that may change the packet leaves the caller's packet pointers stale.
+    if (this.changesPacket(subprog, new Set())) {
+      this.forEachReg(this.cur, (r) => (isPacket(r) || r.type === 'packet_end' ? (this.privileged ? unknownReg() : NOT_INIT) : r));
+    }
+    this.calledGlobals.add(fn.start);
+    const edges = this.callEdges.get(this.frame.subprog) ?? new Set<number>();
+    edges.add(subprog);
+    this.callEdges.set(this.frame.subprog, edges);
+    for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
+    this.writeReg(0, unknownReg());
+    return i + 1;
+  }
+
+  /** Whether a subprogram, or one it calls, calls a helper that changes the packet. */
+  changesPacket(subprog: number, seen: Set<number>): boolean {
+    if (seen.has(subprog)) return false;
+    seen.add(subprog);
+    const start = this.cfg.subprogStarts[subprog]!;
+    const end = this.cfg.subprogStarts[subprog + 1] ?? this.insns.length;
+    for (let i = start; i < end; i++) {
+      const op = this.insns[i]!.op;
+      if (op.kind !== 'call') continue;
+      if (op.target === 'helper' && this.helpers.get(this.insns[i]!.imm)?.proto.changesPacket) return true;
+      if (op.target === 'local' && this.changesPacket(this.cfg.subprogOf[i + 1 + this.insns[i]!.imm]!, seen)) return true;
+    }
+    return false;
+  }
+
   /** do_check: follow the current path; on its end, pop the next pushed one. */
   explore(): void {
     const pending: { state: PathState; idx: number; from: number }[] = [];
@@ -260,10 +442,12 @@ class Verifier {
           `Exploring every path took more than ${this.limit} instruction steps; the program is too complex to verify (a loop the verifier cannot prove bounded does this).`);
       }
       let pathEnded = false;
+      this.histEntry = undefined;
       if (this.cfg.prunePoints.has(this.idx) && this.isStateVisited()) {
         if (this.level > 0) this.log.push(`${this.idx}: safe`);
         pathEnded = true;
       } else {
+        if (this.cfg.jmpPoints.has(this.idx)) this.pushHistory();
         if (this.level > 1 && printState) this.log.push(`${this.idx}: ${this.stateLine()}`);
         printState = false;
         this.scratched.clear();
@@ -271,7 +455,10 @@ class Verifier {
         const next = this.step(pending);
         if (this.level > 0) this.logInsn(before);
         if (next === undefined) pathEnded = true;
-        else this.idx = next;
+        else {
+          this.prevIdx = before;
+          this.idx = next;
+        }
       }
       if (!pathEnded) continue;
       this.endPath();
@@ -279,6 +466,7 @@ class Verifier {
       if (!popped) return;
       this.cur = popped.state;
       this.idx = popped.idx;
+      this.prevIdx = popped.from;
       if (this.level > 0) this.log.push('', `from ${popped.from} to ${popped.idx}: ${this.stateLine()}`);
     }
   }
@@ -311,6 +499,257 @@ class Verifier {
   endPath(): void {
     for (let s = this.cur.parent; s; s = s.parent) {
       if (--s.branches > 0) break;
+      this.maybeExitLoop(s);
+    }
+  }
+
+  /** push_jmp_history: note how the path reached the current instruction. */
+  pushHistory(): HistoryEntry {
+    const entry: HistoryEntry = { idx: this.idx, prev: this.prevIdx, stack: -1 };
+    this.cur.history.push(entry);
+    this.histEntry = entry;
+    return entry;
+  }
+
+  /** A spill to or fill from a stack slot, for backtracking through it. */
+  noteStackAccess(frameno: number, spi: number): void {
+    (this.histEntry ?? this.pushHistory()).stack = frameno * 64 + spi;
+  }
+
+  // ---- precision (mark_chain_precision and friends) ----
+
+  /**
+   * compute_scc_callchain + scc_visit_lookup: the visit of the loop the state
+   * is in, named by the outermost frame whose current slot lies in a loop
+   * and the call sites that lead there.
+   */
+  loopKey(frames: readonly Frame[], idx: number): string | undefined {
+    const sites: number[] = [];
+    for (let f = 0; f < frames.length; f++) {
+      const at = f === frames.length - 1 ? idx : frames[f + 1]!.callsite;
+      const scc = this.cfg.scc[at]!;
+      if (scc) return `${sites.join(',')}:${scc}`;
+      sites.push(at);
+    }
+    return undefined;
+  }
+
+  loopVisitOf(frames: readonly Frame[], idx: number): LoopVisit | undefined {
+    const key = this.loopKey(frames, idx);
+    return key === undefined ? undefined : this.loopVisits.get(key);
+  }
+
+  /** maybe_enter_scc: the first state remembered in a loop opens a visit of it. */
+  maybeEnterLoop(state: StoredState): void {
+    const key = this.loopKey(state.frames, state.idx);
+    if (key === undefined) return;
+    let visit = this.loopVisits.get(key);
+    if (!visit) this.loopVisits.set(key, visit = { entry: undefined, backedges: [] });
+    visit.entry ??= state;
+  }
+
+  /** maybe_exit_scc: every path from the visit's first state is explored, so the precision its backedges need is final. */
+  maybeExitLoop(state: StoredState): void {
+    const visit = this.loopVisitOf(state.frames, state.idx);
+    if (!visit || visit.entry !== state) return;
+    visit.entry = undefined;
+    // propagate_backedges: to a fixed point, within the kernel's 64 rounds.
+    for (let round = 0; ; round++) {
+      if (round > 64) {
+        for (const b of visit.backedges) this.markAllPrecise(b.state);
+        break;
+      }
+      let changed = false;
+      for (const b of visit.backedges) changed = this.propagatePrecision(b.equal, b.state) || changed;
+      if (!changed) break;
+    }
+    visit.backedges = [];
+  }
+
+  /** propagate_precision: the scalars precise in `old` must be precise along the path that was pruned against it. */
+  propagatePrecision(old: StoredState, at: PrunedAt): boolean {
+    const bt = new Backtrack(at.frames.length - 1);
+    for (let fr = old.frames.length - 1; fr >= 0; fr--) {
+      const f = old.frames[fr]!;
+      for (let r = 0; r < 10; r++) if (f.regs[r]!.type === 'scalar' && f.regs[r]!.precise) bt.set(r, fr);
+      f.stack.forEach((slot, spi) => {
+        if (slot && slot.types[7] === 'spill' && slot.spilled.type === 'scalar' && slot.spilled.precise) bt.slots[fr]!.add(spi);
+      });
+    }
+    return this.chainPrecision(at, bt);
+  }
+
+  /** mark_chain_precision: the current instruction relies on the exact value of scalar register `r`. */
+  markPrecise(r: number): void {
+    if (!this.privileged || r < 0 || this.frame.regs[r]!.type !== 'scalar') return;
+    const bt = new Backtrack(this.cur.frames.length - 1);
+    bt.set(r);
+    this.chainPrecision({ ...this.cur, idx: this.idx }, bt);
+  }
+
+  /** The same for a scalar spilled to a stack slot (get_constant_map_key's batch marking). */
+  markSlotPrecise(frameno: number, spi: number): void {
+    if (!this.privileged) return;
+    const bt = new Backtrack(this.cur.frames.length - 1);
+    bt.slots[frameno]!.add(spi);
+    this.chainPrecision({ ...this.cur, idx: this.idx }, bt);
+  }
+
+  /**
+   * __mark_chain_precision: walk the path backwards from `start`, through the
+   * segments of its remembered ancestors, following what each wanted value
+   * was computed from, and mark it precise in every ancestor it lives in.
+   * Returns whether a mark was added.
+   */
+  chainPrecision(start: PrunedAt, bt: Backtrack): boolean {
+    if (bt.empty()) return false;
+    let changed = false;
+    let st: Segment = start;
+    let firstIdx = start.firstIdx;
+    let lastIdx = start.idx;
+    let subseq = -1;
+    let skipFirst = true;
+    try {
+      for (;;) {
+        let history = st.history.length;
+        for (let i = lastIdx; i >= 0;) {
+          if (skipFirst) skipFirst = false;
+          else {
+            const top = history > 0 ? st.history[history - 1]! : undefined;
+            this.backtrackInsn(i, subseq, top && top.idx === i ? top : undefined, bt);
+          }
+          if (bt.empty()) return changed;
+          subseq = i;
+          // get_prev_insn_idx
+          if (i === firstIdx && (history === 0 || (history === 1 && st.history[0]!.idx === i))) break;
+          const top = history > 0 ? st.history[history - 1]! : undefined;
+          if (top && top.idx === i) { i = top.prev; history--; } else i--;
+          if (i < 0) throw new GiveUp();
+        }
+        const parent: StoredState | undefined = st.parent;
+        if (!parent) break;
+        st = parent;
+        for (let fr = bt.frame; fr >= 0; fr--) {
+          const frame = parent.frames[fr];
+          if (!frame) throw new GiveUp();
+          for (let r = 0; r < 10; r++) {
+            if (!bt.has(r, fr)) continue;
+            const reg = frame.regs[r]!;
+            if (reg.type !== 'scalar' || reg.precise) bt.clear(r, fr);
+            else { frame.regs[r] = { ...reg, precise: true }; changed = true; }
+          }
+          for (const spi of [...bt.slots[fr]!]) {
+            const slot = frame.stack[spi];
+            if (!slot || slot.types[7] !== 'spill' || slot.spilled.type !== 'scalar' || slot.spilled.precise) bt.slots[fr]!.delete(spi);
+            else { frame.stack[spi] = { types: slot.types, spilled: { ...slot.spilled, precise: true } }; changed = true; }
+          }
+        }
+        if (bt.empty()) return changed;
+        subseq = firstIdx;
+        lastIdx = parent.lastIdx;
+        firstIdx = parent.firstIdx;
+      }
+    } catch (e) {
+      if (!(e instanceof GiveUp)) throw e;
+      this.markAllPrecise(start);
+      return true;
+    }
+    // Something was not found (a stack access through a copied pointer…): be conservative.
+    this.markAllPrecise(start);
+    return true;
+  }
+
+  /** mark_all_scalars_precise: every scalar of every ancestor state becomes precise. */
+  markAllPrecise(start: Segment): void {
+    for (let st = start.parent; st; st = st.parent) {
+      for (const frame of st.frames) {
+        for (let r = 0; r < 10; r++) {
+          const reg = frame.regs[r]!;
+          if (reg.type === 'scalar' && !reg.precise) frame.regs[r] = { ...reg, precise: true };
+        }
+        frame.stack.forEach((slot, spi) => {
+          if (slot && slot.types[7] === 'spill' && slot.spilled.type === 'scalar' && !slot.spilled.precise) {
+            frame.stack[spi] = { types: slot.types, spilled: { ...slot.spilled, precise: true } };
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * backtrack_insn: which values before instruction `i` the wanted values
+   * after it came from. `subseq` is the instruction that followed it on the
+   * path; `entry` its history entry, if any.
+   */
+  backtrackInsn(i: number, subseq: number, entry: HistoryEntry | undefined, bt: Backtrack): void {
+    const insn = this.insns[i]!;
+    const op = insn.op;
+    const dst = insn.dst;
+    const src = insn.src;
+    switch (op.kind) {
+      case 'alu':
+        if (!bt.has(dst) || op.name === 'neg') return;
+        if (op.name === 'mov' || op.name.startsWith('movsx')) {
+          bt.clear(dst);
+          if (op.operand === 'reg' && src !== 10) bt.set(src);
+        } else if (op.operand === 'reg' && src !== 10) bt.set(src);
+        return;
+      case 'endian': case 'ja': case 'lddw-tail':
+        return;
+      case 'lddw':
+        bt.clear(dst);
+        return;
+      case 'load':
+        if (!bt.has(dst)) return;
+        bt.clear(dst);
+        // Only a fill from the stack carries the value further back; other memory is what it is.
+        if (entry && entry.stack >= 0) bt.slots[entry.stack >> 6]!.add(entry.stack & 63);
+        return;
+      case 'store': {
+        if (bt.has(dst)) throw new GiveUp();
+        if (!entry || entry.stack < 0) return;
+        const fr = entry.stack >> 6, spi = entry.stack & 63;
+        if (!bt.slots[fr]!.has(spi)) return;
+        bt.slots[fr]!.delete(spi);
+        if (op.operand === 'reg') bt.set(src);
+        return;
+      }
+      case 'atomic':
+        // Read-modify-write of a wanted value: not followed, as the kernel does not either.
+        if (bt.has(dst) || bt.has(src) || bt.has(0) || (entry && entry.stack >= 0 && bt.slots[entry.stack >> 6]!.has(entry.stack & 63))) throw new GiveUp();
+        return;
+      case 'packet-load':
+        if (bt.has(0)) throw new GiveUp();
+        return;
+      case 'jump':
+        if (op.operand === 'reg' && (bt.has(dst) || bt.has(src))) { bt.set(dst); bt.set(src); }
+        return;
+      case 'call':
+        if (op.target === 'local') {
+          // Reached from the callee's first instruction: its arguments came from the caller's r1–r5.
+          if ((bt.regs[bt.frame]! & ~ARG_REGS) || bt.slots[bt.frame]!.size || bt.frame === 0) throw new GiveUp();
+          const args = bt.regs[bt.frame]!;
+          bt.regs[bt.frame] = 0;
+          bt.frame--;
+          bt.regs[bt.frame] = bt.regs[bt.frame]! | args;
+          return;
+        }
+        bt.clear(0);
+        if (bt.regs[bt.frame]! & ARG_REGS || op.target !== 'helper') throw new GiveUp();
+        return;
+      case 'exit': {
+        // Walking back into a callee from its return: r0 is what it returned.
+        const r0 = subseq - 1 >= 0 && this.insns[subseq - 1]!.op.kind === 'call' && (this.insns[subseq - 1]!.op as { target: string }).target === 'local' && bt.has(0);
+        if (bt.regs[bt.frame]! & ARG_REGS || bt.frame + 1 >= MAX_CALL_FRAMES) throw new GiveUp();
+        bt.clear(0);
+        bt.frame++;
+        bt.regs[bt.frame] = 0;
+        bt.slots[bt.frame]!.clear();
+        if (r0) bt.set(0);
+        return;
+      }
+      default:
+        throw new GiveUp();
     }
   }
 
@@ -318,8 +757,10 @@ class Verifier {
   isStateVisited(): boolean {
     const idx = this.idx;
     const list = this.explored.get(idx) ?? [];
-    // Remember states only every 2 jumps and 8 instructions (the kernel's heuristic).
-    let addNew = this.jmpsProcessed - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8;
+    // A long history is checkpointed regardless (the kernel bounds jmp_history so).
+    const force = this.cur.history.length > 40;
+    // Otherwise remember states only every 2 jumps and 8 instructions (the kernel's heuristic).
+    let addNew = force || (this.jmpsProcessed - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8);
     for (let n = 0; n < list.length; n++) {
       const old = list[n]!;
       if (old.branches > 0) {
@@ -328,10 +769,20 @@ class Verifier {
           reject('INFINITE_LOOP', `infinite loop detected at insn ${idx}`,
             `The loop through instruction ${idx} comes back in exactly the state it left, so it never ends.`);
         }
-        if (this.jmpsProcessed - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
-      } else if (this.statesEqual(old.frames, old.refs)) {
-        old.hits++;
-        return true;
+        if (!force && this.jmpsProcessed - this.prevJmps < 20 && this.processed - this.prevInsns < 100) addNew = false;
+      } else {
+        // Inside a loop still being explored, precision marks may grow: compare every scalar then.
+        const visit = this.loopVisitOf(old.frames, old.idx);
+        const loop = visit !== undefined && visit.backedges.length > 0;
+        if (this.statesEqual(old.frames, old.refs, loop ? 'range_within' : 'not_exact')) {
+          old.hits++;
+          if (this.cfg.jmpPoints.has(idx)) this.pushHistory();
+          const here: PrunedAt = { frames: this.cur.frames, parent: this.cur.parent, firstIdx: this.cur.firstIdx, history: [...this.cur.history], idx };
+          // What the old state's continuation relied on, this path relied on too.
+          this.propagatePrecision(old, here);
+          if (loop) visit.backedges.push({ state: { ...here, frames: this.cur.frames.map(cloneFrame) }, equal: old });
+          return true;
+        }
       }
       if (addNew) old.misses++;
       // Evict states that keep failing to prune (the kernel keeps n = 3).
@@ -341,10 +792,16 @@ class Verifier {
     this.prevJmps = this.jmpsProcessed;
     this.prevInsns = this.processed;
     const frames = this.cur.frames.map(cloneFrame);
-    const stored: StoredState = { frames, refs: this.cur.refs, branches: 1, parent: this.cur.parent, hits: 0, misses: 0 };
+    const stored: StoredState = {
+      frames, refs: this.cur.refs, branches: 1, parent: this.cur.parent, hits: 0, misses: 0,
+      idx, lastIdx: this.prevIdx, firstIdx: this.cur.firstIdx, history: this.cur.history,
+    };
     list.unshift(stored);
     this.explored.set(idx, list);
+    this.maybeEnterLoop(stored);
     this.cur.parent = stored;
+    this.cur.firstIdx = idx;
+    this.cur.history = [];
     this.totalStates++;
     this.liveStates++;
     this.peakStates = Math.max(this.peakStates, this.liveStates);
@@ -375,7 +832,7 @@ class Verifier {
     return true;
   }
 
-  statesEqual(old: Frame[], oldRefs: readonly AcquiredRef[]): boolean {
+  statesEqual(old: Frame[], oldRefs: readonly AcquiredRef[], exact: ExactLevel): boolean {
     const cur = this.cur.frames;
     if (old.length !== cur.length) return false;
     const ids = new IdMap();
@@ -390,9 +847,9 @@ class Verifier {
       const live = this.cfg.liveBefore[at]!;
       for (let r = 0; r < 10; r++) {
         if (!(live & (1 << r))) continue;
-        if (!regSafe(o.regs[r]!, c.regs[r]!, ids)) return false;
+        if (!regSafe(o.regs[r]!, c.regs[r]!, ids, exact)) return false;
       }
-      if (!stackSafe(o, c, this.privileged, ids)) return false;
+      if (!stackSafe(o, c, this.privileged, ids, exact)) return false;
     }
     return true;
   }
@@ -451,6 +908,7 @@ class Verifier {
         // The kernel checks the source register before the address register.
         const value = op.operand === 'reg' ? this.readReg(insn.src) : undefined;
         const base = this.readReg(insn.dst);
+        this.valueRegno = op.operand === 'reg' ? insn.src : -1;
         this.memAccess(insn.dst, base, insn.offset, op.size, 'write', value ?? scalarReg(immScalar(insn.imm)), op.operand === 'imm');
         return i + 1;
       }
@@ -459,7 +917,7 @@ class Verifier {
         const base = this.readReg(insn.dst);
         if (isPointer(src) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${insn.src} leaks addr into mem`, 'An atomic operation may not store a pointer.');
         if (op.name === 'cmpxchg') this.readReg(0);
-        if (base.type === 'ptr_to_ctx' || isPacket(base) || base.type === 'sock_common_or_null') {
+        if (base.type === 'ptr_to_ctx' || isPacket(base) || base.type === 'sock_common_or_null' || base.type === 'sock' || base.type === 'sock_common') {
           reject('INVALID_MEMORY_ACCESS', `BPF_ATOMIC stores into R${insn.dst} ${typeName(base)} is not allowed`, `Atomic operations may not target ${typeName(base)} memory.`);
         }
         const old = this.memAccess(insn.dst, base, insn.offset, op.size, 'read', undefined, false, true);
@@ -480,7 +938,8 @@ class Verifier {
         this.jmpsProcessed++;
         if (op.target === 'helper') { this.helperCall(insn.imm); return i + 1; }
         if (op.target === 'local') return this.localCall(i, i + 1 + insn.imm);
-        return reject('UNSUPPORTED', 'kfunc calls are not supported', 'Calls to kernel functions (kfuncs) are not modelled yet.');
+        this.kfuncCall(insn, i);
+        return i + 1;
       case 'callx':
         return reject('UNSUPPORTED', `unknown opcode ${insn.opcode.toString(16)}`, 'Indirect calls (callx) are not allowed.');
       case 'exit':
@@ -531,6 +990,8 @@ class Verifier {
       reject('POINTER_ARITHMETIC', `R${d} pointer ${symbol} pointer prohibited`, `Two pointers may not be combined with ${name}.`);
     }
     const [ptr, off, ptrReg] = isPointer(dst) ? [dst, src, d] : [src, dst, insn.src];
+    // The pointer's bounds come from the number's: it must be precise.
+    if (isPointer(dst)) { if (insn.op.kind === 'alu' && insn.op.operand === 'reg') this.markPrecise(insn.src); } else this.markPrecise(d);
     if (width === 32) {
       if (name === 'sub' && this.privileged) { this.writeReg(d, unknownReg()); return; }
       reject('POINTER_ARITHMETIC', `R${d} 32-bit pointer arithmetic prohibited`, 'Pointers can only be moved with 64-bit add and sub.');
@@ -539,7 +1000,7 @@ class Verifier {
       reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited, null-check it first`, 'A pointer that may be NULL must be checked before arithmetic.');
     }
     const knownZeroAdd = name === 'add' && isConst(off.value) && off.value.varOff.value === 0n;
-    if (ptr.type === 'packet_end' || (ptr.type === 'map_ptr' && !knownZeroAdd)) {
+    if (ptr.type === 'packet_end' || ptr.type === 'sock' || ptr.type === 'sock_common' || (ptr.type === 'map_ptr' && !knownZeroAdd)) {
       reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited`, `A ${typeName(ptr)} pointer may not be moved.`);
     }
     const typeStr = typeName(ptr);
@@ -557,8 +1018,9 @@ class Verifier {
     if (name === 'sub' && !isPointer(dst)) {
       reject('POINTER_ARITHMETIC', `R${d} tried to subtract pointer from scalar`, 'A pointer cannot be subtracted from a number.');
     }
-    if (name === 'sub' && ptr.type === 'ptr_to_stack' && !isConst(off.value)) {
-      reject('POINTER_ARITHMETIC', `R${d} subtraction from stack pointer prohibited`, 'A stack pointer may only be moved down by a variable amount with add, not sub.');
+    if (name === 'sub' && ptr.type === 'ptr_to_stack') {
+      // Linux refuses every subtraction from a stack pointer, constant or not (JITs may not handle it); add a negative number instead.
+      reject('POINTER_ARITHMETIC', `R${d} subtraction from stack pointer prohibited`, 'A stack pointer may not be moved with sub; add a negative number instead.');
     }
     if (name === 'and' || name === 'or' || name === 'xor') {
       reject('POINTER_ARITHMETIC', `R${d} bitwise operator ${symbol} on pointer prohibited`, `Bitwise ${name} on a pointer is not allowed.`);
@@ -597,15 +1059,24 @@ class Verifier {
       if (!tnumIsConst(base.value.varOff) || base.value.varOff.value !== 0n) {
         reject('INVALID_CTX_ACCESS', `variable ctx access var_off=${tnumText(base.value.varOff)} disallowed`, 'Context fields must be reached at a constant offset.');
       }
-      const field = ctxAccess(this.type, off, size, kind === 'write');
+      if (this.attachBtf) return this.btfCtxAccess(off, size, kind);
+      const field = ctxAccess(this.type, off, size, kind === 'write', this.attach);
       if (field === undefined) {
         reject('INVALID_CTX_ACCESS', `invalid bpf_context access off=${off} size=${size}`,
           `A ${this.type} program may not ${kind} ${size} byte${size > 1 ? 's' : ''} of its context at offset ${off}.`);
       }
       if (kind === 'write') return NOT_INIT;
       if (field === 'scalar') return unknownReg();
-      if (field === 'sock_common_or_null') return pointerReg('sock_common_or_null');
+      // A maybe-NULL pointer gets an id so that its NULL check applies to its copies.
+      if (field === 'sock_common_or_null' || field === 'sock_or_null') return { ...pointerReg(field), id: ++this.idGen };
       return pointerReg(field!);
+    }
+    if (base.type === 'sock' || base.type === 'sock_common') return this.sockAccess(regno, base, off, size, kind);
+    if (base.type === 'ptr_to_btf_id') return this.btfAccess(regno, base, off, size, kind, strictAlign);
+    if (base.type === 'rdonly_untrusted_mem') {
+      // Untrusted memory is read with fault-tolerant loads, so no bounds apply; it is never written.
+      if (kind === 'write') reject('INVALID_MEMORY_ACCESS', `R${regno} cannot write into rdonly_untrusted_mem`, `R${regno} points to kernel memory a program may only read.`);
+      return unknownReg();
     }
     if (base.type === 'scalar') {
       // Atomics check alignment strictly before anything else (strict_alignment_once).
@@ -618,7 +1089,7 @@ class Verifier {
     }
     if (isPacket(base)) return this.packetAccess(regno, base, off, size, kind, value);
     if (base.type === 'map_value') return this.mapValueAccess(regno, base, off, size, kind, value, strictAlign);
-    if (base.type === 'ringbuf_mem') {
+    if (base.type === 'ringbuf_mem' || base.type === 'mem') {
       if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into mem`, 'A pointer may not be stored into helper memory.');
       this.memRegion(regno, base, base.off + off, size, base.memSize ?? 0, false);
       return kind === 'read' ? unknownReg() : NOT_INIT;
@@ -628,6 +1099,60 @@ class Verifier {
       mayBeNull(base)
         ? `R${regno} may be NULL here; compare it with 0 before dereferencing it.`
         : `R${regno} is a ${name} pointer, which cannot be dereferenced here.`);
+  }
+
+  /** check_kfunc_call (kfunc.ts): plain kfuncs with numbers and trusted struct pointers. */
+  kfuncCall(insn: Instruction, i: number): void {
+    const name = this.resolveKfunc?.(insn, i) ?? (this.kernelBtf && insn.imm > 0 && insn.imm < this.kernelBtf.count && insn.offset === 0 ? this.kernelBtf.type(insn.imm).name : undefined);
+    if (!name || !this.kernelBtf) reject('UNSUPPORTED', 'kfunc calls are not supported', 'Calls to kernel functions (kfuncs) need the kernel\'s BTF and the function\'s name.');
+    const r = checkKfuncCall(this.kernelBtf!, name!, this.attachBtf, this.gpl, (n) => {
+      const reg = this.readReg(n);
+      const zero = tnumIsConst(reg.value.varOff) && reg.value.varOff.value === 0n && reg.off === 0;
+      return reg.type === 'scalar' ? { type: 'scalar', maybeNull: false, offZero: true }
+        : reg.btf ? { type: 'btf', pointee: reg.btf, maybeNull: reg.type === 'ptr_to_btf_id_or_null', offZero: zero }
+        : { type: 'other', maybeNull: mayBeNull(reg), offZero: zero };
+    });
+    if ('code' in r) reject(r.code, r.kernel, r.explanation);
+    for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
+    if ('ret' in r && r.ret === 'scalar') this.writeReg(0, unknownReg());
+    for (const r of CALLER_SAVED) this.scratched.add(r);
+  }
+
+  /** btf_ctx_access (tracing-context.ts): the arguments of a BTF-typed program. */
+  btfCtxAccess(off: number, size: number, kind: 'read' | 'write'): Reg {
+    const r = tracingCtxAccess(this.attachBtf!, off, size, kind === 'write');
+    if (r.kind === 'unsupported') return reject('UNSUPPORTED', r.why, `${r.why[0]!.toUpperCase()}${r.why.slice(1)}.`);
+    if (r.kind === 'invalid') {
+      return reject('INVALID_CTX_ACCESS', r.lines.join('\n'), `A ${this.attachBtf!.kind} program on ${this.attachBtf!.name} may not ${kind} ${size} byte${size > 1 ? 's' : ''} of its context at offset ${off}.`);
+    }
+    if (r.kind === 'scalar') return unknownReg();
+    const reg: Reg = { ...pointerReg(r.maybeNull ? 'ptr_to_btf_id_or_null' : 'ptr_to_btf_id'), btf: { btf: this.attachBtf!.btf, id: r.id, flags: r.flags } };
+    return r.maybeNull ? { ...reg, id: ++this.idGen } : reg;
+  }
+
+  /** check_ptr_to_btf_access (btf-access.ts): fields of a kernel struct. */
+  btfAccess(regno: number, base: Reg, off: number, size: number, kind: 'read' | 'write', atomic: boolean): Reg {
+    const varOff = base.value.varOff;
+    const r = btfPointerAccess({
+      regno, pointee: base.btf!, off: base.off + off, size, write: kind === 'write', atomic, privileged: this.privileged, gpl: this.gpl,
+      varOffText: tnumIsConst(varOff) && varOff.value === 0n ? undefined : formatTnum(varOff),
+      ...(this.attachBtf?.structOps === 'tcp_congestion_ops' ? { writeCheck: tcpCaWrite } : {}),
+    });
+    if ('code' in r) return reject(r.code, r.kernel, r.explanation);
+    if (kind === 'write') return NOT_INIT;
+    if (r.kind === 'scalar') return unknownReg();
+    if (r.kind === 'untrusted_mem') return { ...pointerReg('rdonly_untrusted_mem'), memSize: 0 };
+    const reg: Reg = { ...pointerReg(r.maybeNull ? 'ptr_to_btf_id_or_null' : 'ptr_to_btf_id'), btf: r.pointee };
+    return r.maybeNull ? { ...reg, id: ++this.idGen } : reg;
+  }
+
+  /** check_sock_access: struct bpf_sock fields, read-only (pointer arithmetic on sockets is prohibited, so the offset is the instruction's). */
+  sockAccess(regno: number, base: Reg, off: number, size: number, kind: 'read' | 'write'): Reg {
+    const name = typeName(base);
+    if (kind === 'write') reject('INVALID_MEMORY_ACCESS', `R${regno} cannot write into ${name}`, `A ${name} pointer gives read-only access to the socket.`);
+    const valid = base.type === 'sock' ? bpfSockValid(off, size) : bpfSockCommonValid(off, size);
+    if (!valid) reject('INVALID_MEMORY_ACCESS', `R${regno} invalid ${name} access off=${off} size=${size}`, `Bytes ${off}..${off + size - 1} of a ${name} are not a field a program may read that way.`);
+    return unknownReg();
   }
 
   /** check_packet_access: the fixed offset must lie inside the range proven by comparing with data_end. */
@@ -787,13 +1312,17 @@ class Verifier {
     const aligned = off % 8 === 0;
     if (aligned && value.type === 'scalar' && (this.privileged || size === 8)) {
       frame.stack[spi] = spillSlot(old, value, size);
+      this.noteStackAccess(frame.frameno, spi);
     } else if (isPointer(value)) {
       if (size !== 8) reject('INVALID_STACK_ACCESS', 'invalid size of register spill', 'A pointer can only be saved on the stack as a whole aligned 8 bytes.');
       frame.stack[spi] = spillSlot(old, value, 8);
+      this.noteStackAccess(frame.frameno, spi);
     } else {
       const types = [...old.types];
       if (types.some((t) => t === 'spill')) for (let k = 0; k < 8; k++) if (types[k] === 'spill') types[k] = 'misc';
       const zero = value.type === 'scalar' && isConst(value.value) && value.value.varOff.value === 0n;
+      // STACK_ZERO stands for the register's exact value.
+      if (zero) this.markPrecise(this.valueRegno);
       const t: SlotType = zero ? 'zero' : 'misc';
       for (let k = 0; k < size; k++) types[(slot - k) % 8] = t;
       frame.stack[spi] = { types, spilled: NOT_INIT };
@@ -804,15 +1333,18 @@ class Verifier {
 
   stackWriteVar(frame: Frame, minOff: number, maxOff: number, value: Reg): void {
     const zero = value.type === 'scalar' && isConst(value.value) && value.value.varOff.value === 0n;
+    let zeroUsed = false;
     for (let addr = minOff; addr < maxOff; addr++) {
       const slot = -addr - 1;
       const spi = Math.floor(slot / 8);
       const old = this.slotAt(frame, spi);
       const types = old.types.map((t) => (t === 'spill' ? 'misc' : t));
       const k = slot % 8;
+      if (zero && types[k] === 'zero') zeroUsed = true;
       types[k] = zero && types[k] === 'zero' ? 'zero' : 'misc';
       frame.stack[spi] = { types, spilled: NOT_INIT };
     }
+    if (zeroUsed) this.markPrecise(this.valueRegno);
   }
 
   /** check_stack_read_fixed_off. */
@@ -822,6 +1354,7 @@ class Verifier {
     const s = this.slotAt(frame, spi);
     const types = s.types;
     if (types[7] === 'spill') {
+      this.noteStackAccess(frame.frameno, spi);
       let spillSize = 1;
       for (let k = 7; k > 0 && types[k - 1] === 'spill'; k--) spillSize++;
       if (size === 8 && spillSize === 8) return s.spilled;
@@ -877,6 +1410,11 @@ class Verifier {
     let fallOk = true;
     if (dst.type === 'scalar' && src.type === 'scalar') {
       const { taken, notTaken } = refineBranch(cond, width, dst.value, src.value, operand === 'reg' && insn.src === insn.dst);
+      if (!taken || !notTaken) {
+        // The branch was decided by the values: they must not be generalised when pruning.
+        this.markPrecise(insn.dst);
+        if (operand === 'reg') this.markPrecise(insn.src);
+      }
       if (taken) {
         takenState = this.forkState();
         const f = takenState.frames[takenState.frames.length - 1]!;
@@ -894,6 +1432,10 @@ class Verifier {
         reject('POINTER_ARITHMETIC', `R${insn.dst} pointer comparison prohibited`, 'Pointers may only be compared with 0.');
       }
       const decided = pointerBranchTaken(dst, src, cond, width);
+      if (decided !== -1) {
+        if (dst.type === 'scalar') this.markPrecise(insn.dst);
+        if (operand === 'reg' && src.type === 'scalar') this.markPrecise(insn.src);
+      }
       if (decided === 0) return i + 1;
       if (decided === 1) {
         this.cur.path = { step: { from: i, to: target }, prev: this.cur.path };
@@ -935,7 +1477,8 @@ class Verifier {
       if (isNull) return scalarReg(ZERO);
       // mark_ptr_not_null_reg: a found element of a map-in-map is the inner map.
       if (r.type === 'map_value_or_null' && r.map?.innerMap) return { ...pointerReg('map_ptr'), map: r.map.innerMap };
-      const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : undefined;
+      const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : r.type === 'mem_or_null' ? 'mem'
+        : r.type === 'sock_or_null' ? 'sock' : r.type === 'sock_common_or_null' ? 'sock_common' : r.type === 'ptr_to_btf_id_or_null' ? 'ptr_to_btf_id' : undefined;
       if (!type) return r;
       return { ...r, type, id: 0 };
     });
@@ -996,17 +1539,21 @@ class Verifier {
   }
 
   forkState(): PathState {
-    return { frames: this.cur.frames.map(cloneFrame), refs: this.cur.refs, parent: this.cur.parent, path: this.cur.path };
+    return {
+      frames: this.cur.frames.map(cloneFrame), refs: this.cur.refs, parent: this.cur.parent, path: this.cur.path,
+      firstIdx: this.cur.firstIdx, history: [...this.cur.history],
+    };
   }
 
   helperCall(id: number): void {
     const helper = this.helpers.get(id);
     if (!helper) reject('UNKNOWN_HELPER', `invalid func unknown#${id}`, `No helper with id ${id} is known to this verifier (supply its prototype in the helper table).`);
     const { proto, name } = helper!;
-    const available = helper!.availableTo ? helper!.availableTo(this.type) : !proto.programTypes || proto.programTypes.includes(this.type);
+    const available = (helper!.availableTo ? helper!.availableTo(this.type, this.attach) : !proto.programTypes || proto.programTypes.includes(this.type)) && btfHelperAllowed(this.attachBtf, name, id);
     if (!available) {
       reject('UNKNOWN_HELPER', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to ${this.type} programs.`);
     }
+    if (btfHelperProtoDiffers(this.attachBtf, id)) reject('UNSUPPORTED', `the ${this.type} prototype of bpf_${name} is not modelled`, `bpf_${name} takes different arguments in ${this.type} programs, which is not modelled yet.`);
     if (proto.gplOnly && !this.gpl) {
       reject('HELPER_ARGUMENT', 'cannot call GPL-restricted function from non-GPL compatible program', `bpf_${name} may only be called by GPL-compatible programs.`);
     }
@@ -1019,7 +1566,12 @@ class Verifier {
         reject('HELPER_ARGUMENT', 'write into map forbidden', `bpf_${name} would change ${meta.map.name ?? 'a map'}, which is read-only for programs.`);
       }
     }
-    if (name === 'tail_call') this.checkReferenceLeak('tail_call');
+    if (name === 'tail_call') {
+      this.checkReferenceLeak('tail_call');
+      // record_func_key: a constant index in range names the program called.
+      const key = this.frame.regs[3]!;
+      if (meta.map && key.type === 'scalar' && isConst(key.value) && key.value.varOff.value < BigInt(meta.map.maxEntries)) this.markPrecise(3);
+    }
     if (meta.release !== undefined) this.releaseReference(meta.release);
     for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
     switch (proto.ret) {
@@ -1040,6 +1592,15 @@ class Verifier {
         const ref = ++this.idGen;
         this.cur.refs = [...this.cur.refs, { id: ref, insn: this.idx }];
         this.writeReg(0, { ...pointerReg('ringbuf_mem_or_null'), memSize: meta.memSize ?? 0, id: ref, refId: ref });
+        break;
+      }
+      case 'btf_id': {
+        // RET_PTR_TO_BTF_ID_TRUSTED: a trusted, non-NULL kernel struct.
+        const struct = BTF_HELPER_STRUCTS[name]?.ret;
+        const btf = this.kernelBtf;
+        const t = struct && btf?.named(struct, 'struct');
+        if (!t || !btf) return reject('UNSUPPORTED', `unsupported return type of bpf_${name}`, `bpf_${name} returns a kernel struct; verify needs the kernel's BTF (attachBtf or kernelBtf) for it.`);
+        this.writeReg(0, { ...pointerReg('ptr_to_btf_id'), btf: { btf, id: t.id, flags: BTF_TRUSTED } });
         break;
       }
       default:
@@ -1077,11 +1638,28 @@ class Verifier {
       if (isPointer(reg) && !this.privileged) reject('HELPER_ARGUMENT', `R${r} leaks addr into helper function`, 'A pointer may not be passed as a number.');
       return;
     }
-    if (isPacket(reg) && !PACKET_ACCESS.has(helper)) {
+    if (isPacket(reg) && (!PACKET_ACCESS.has(helper) || !packetHelperArgs(this.type))) {
       reject('HELPER_ARGUMENT', 'helper access to the packet is not allowed', `bpf_${helper} may not be given a pointer into the packet.`);
     }
+    if (((reg.type === 'ptr_to_btf_id' || reg.type === 'ptr_to_btf_id_or_null') && kind !== 'btf_id') || reg.type === 'rdonly_untrusted_mem') {
+      // Trusted BTF pointers may stand for memory, sockets and more; only ARG_PTR_TO_BTF_ID is modelled.
+      reject('UNSUPPORTED', `R${r} BTF pointer as ${kind} argument of bpf_${helper}`, `Passing a BTF pointer as a ${kind} argument is not modelled yet.`);
+    }
     switch (kind) {
-      case 'ctx':
+      case 'btf_id': {
+        const struct = BTF_HELPER_STRUCTS[helper]?.[r];
+        const btf = reg.btf?.btf ?? this.kernelBtf;
+        if (!struct || !btf) return reject('UNSUPPORTED', `unsupported argument kind btf_id of bpf_${helper}`, `Argument ${r} of bpf_${helper} takes a kernel struct not described here.`);
+        const why = checkBtfArg(r, {
+          ...(reg.type === 'ptr_to_btf_id' && reg.btf ? { pointee: reg.btf } : {}), typeStr: typeName(reg), off: reg.off,
+          varOffZero: tnumIsConst(reg.value.varOff) && reg.value.varOff.value === 0n,
+        }, btf, struct);
+        if (why) reject(why.code, why.kernel, why.explanation);
+        return;
+      }
+      case 'ctx_or_null': case 'ctx':
+        // ARG_PTR_TO_CTX_OR_NULL takes NULL too; anything else must be the context.
+        if (kind === 'ctx_or_null' && isNull) return;
         if (reg.type !== 'ptr_to_ctx') bad('ctx');
         this.zeroOffset(r, reg);
         return;
@@ -1120,12 +1698,14 @@ class Verifier {
         if (v.umax >= MAX_VAR_OFF) reject('HELPER_ARGUMENT', `R${r} unbounded memory access, use 'var &= const' or 'if (var < const)'`, `The size in R${r} has no useful upper bound.`);
         // Unprivileged, a variable size cannot say which bytes the helper fills, so the memory must be initialised.
         this.helperMem(r - 1, this.frame.regs[r - 1]!, Number(v.umax), prevKind === 'uninit_mem' && (isConst(v) || this.privileged), zeroOk);
+        this.markPrecise(r);
         return;
       }
       case 'const_alloc_size_or_zero':
         if (reg.type !== 'scalar') bad('scalar');
         if (!isConst(reg.value)) reject('HELPER_ARGUMENT', `R${r} is not a known constant'`, 'The size of a ring buffer record must be a constant.');
         meta.memSize = Number(reg.value.varOff.value);
+        this.markPrecise(r);
         return;
       case 'alloc_mem':
         if (reg.type !== 'ringbuf_mem') bad('ringbuf_mem');
@@ -1162,7 +1742,7 @@ class Verifier {
         this.memRegion(r, reg, reg.off, size, map.valueSize, zeroOk);
         return;
       }
-      case 'ringbuf_mem':
+      case 'ringbuf_mem': case 'mem':
         this.memRegion(r, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
         return;
       case 'ptr_to_stack':
@@ -1189,6 +1769,8 @@ class Verifier {
     let spill = 0;
     for (let k = k0; k >= 0 && s.types[k] === 'spill'; k--) spill++;
     if (spill !== keySize || !tnumIsConst(s.spilled.value.varOff)) return -1;
+    // The lookup's result will rely on this constant.
+    this.markSlotPrecise(reg.frameno, Math.floor(slot / 8));
     const v = s.spilled.value.varOff.value;
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(v);
   }
@@ -1233,6 +1815,8 @@ class Verifier {
   }
 
   localCall(i: number, target: number): number {
+    const global = this.globalAt(target);
+    if (global) return this.globalCall(i, global);
     if (this.cur.frames.length >= MAX_CALL_FRAMES) {
       reject('CALL_TOO_DEEP', `the call stack of ${this.cur.frames.length + 1} frames is too deep`,
         `Calling ${target} would need ${this.cur.frames.length + 1} nested frames; at most ${MAX_CALL_FRAMES} are allowed.`);
@@ -1251,6 +1835,14 @@ class Verifier {
   /** exit: end the program or return to the caller (prepare_func_exit, check_return_code). */
   exit(): number | undefined {
     if (this.cur.frames.length === 1) this.checkReferenceLeak('BPF_EXIT instruction in main prog');
+    if (this.cur.frames.length === 1 && this.entryFunction) {
+      // A global function verified on its own returns to callers that only assume a number.
+      const r0 = this.readReg(0);
+      if (r0.type !== 'scalar') reject('RETURN_VALUE', `At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`, `Global function ${this.entryFunction.name} must return a number.`);
+      return undefined;
+    }
+    // A struct_ops member or LSM hook returning void: R0 is not looked at, not even for being set.
+    if (this.cur.frames.length === 1 && this.attachBtf && btfReturnRange(this.attachBtf) === 'void') return undefined;
     const r0 = this.readReg(0);
     if (this.cur.frames.length > 1) {
       if (r0.type === 'ptr_to_stack') {
@@ -1270,7 +1862,28 @@ class Verifier {
     if (r0.type !== 'scalar' && !this.privileged) {
       reject('RETURN_VALUE', 'R0 leaks addr as return value', 'The program would return a kernel address.');
     }
+    this.checkReturnRange(r0);
     return undefined;
+  }
+
+  /** check_return_code: hooks whose return value the kernel acts on bound it (smin/smax, as retval_range_within compares). */
+  checkReturnRange(r0: Reg): void {
+    const btfRange = this.attachBtf && btfReturnRange(this.attachBtf);
+    if (btfRange === 'unsupported') reject('UNSUPPORTED', `return values of ${this.attachBtf!.kind} programs on ${this.attachBtf!.name} are not modelled`, 'The range this hook may return is not modelled yet.');
+    const range = btfRange ? (btfRange === 'any' || btfRange === 'void' ? undefined : btfRange) : returnRange(this.type, this.attach);
+    if (!range) return;
+    // The verdict depends on R0's exact value (mark_chain_precision in check_return_code).
+    this.markPrecise(0);
+    r0 = this.frame.regs[0]!;
+    if (r0.type !== 'scalar') {
+      reject('RETURN_VALUE', `At program exit the register R0 is not a known value (${typeName(r0)})`, `A ${this.type} program must return a number in [${range[0]}, ${range[1]}].`);
+    }
+    const { smin, smax } = r0.value;
+    if (smin >= BigInt(range[0]) && smax <= BigInt(range[1])) return;
+    // verbose_invalid_scalar prints only the bounds that say something.
+    const bounds = `${smin > S64_MIN ? ` smin=${smin}` : ''}${smax < S64_MAX ? ` smax=${smax}` : ''}` || ' unknown scalar value';
+    reject('RETURN_VALUE', `At program exit the register R0 has${bounds} should have been in [${range[0]}, ${range[1]}]`,
+      `A ${this.type} program must return a number in [${range[0]}, ${range[1]}], and R0 may hold another one here.`);
   }
 
   /** check_max_stack_depth: the deepest chain of frames, each rounded up to 32 bytes, fits in 512. */
@@ -1345,7 +1958,7 @@ function sameReg(a: Reg, b: Reg): boolean {
   if (a.type !== b.type) return false;
   if (a.type === 'not_init') return true;
   if (a.off !== b.off || a.frameno !== b.frameno || !sameMap(a.map, b.map) || (a.id ?? 0) !== (b.id ?? 0) || (a.refId ?? 0) !== (b.refId ?? 0)
-    || (a.range ?? 0) !== (b.range ?? 0) || a.memSize !== b.memSize) return false;
+    || (a.range ?? 0) !== (b.range ?? 0) || a.memSize !== b.memSize || !sameBtfPointee(a.btf, b.btf)) return false;
   const x = a.value, y = b.value;
   return x === y || (x.varOff.value === y.varOff.value && x.varOff.mask === y.varOff.mask && x.umin === y.umin && x.umax === y.umax
     && x.smin === y.smin && x.smax === y.smax && x.umin32 === y.umin32 && x.umax32 === y.umax32 && x.smin32 === y.smin32 && x.smax32 === y.smax32);
@@ -1358,7 +1971,7 @@ function tnumText(t: Tnum): string {
 }
 
 function typeName(r: Reg): string {
-  return REG_TYPE_NAME[r.type];
+  return r.btf ? regTypeStr(r) : REG_TYPE_NAME[r.type];
 }
 
 

@@ -12,10 +12,23 @@
  * 6.18 itself (testdata/helper-availability.json, checked by helpers.test.ts).
  */
 import type { ArgKind, HelperPrototype, ReturnKind } from '../helpers/index.js';
-import type { ProgramType } from './context.js';
+import { type ProgramType, defaultAttachType } from './context.js';
+import { AttachType } from '../object/program-types.js';
 import type { HelperInfo } from './engine.js';
 
-type Where = 'base' | 'tracing' | 'skb' | 'tc' | 'xdp' | 'tc_xdp' | 'sk' | 'net' | 'none';
+/**
+ * Which program types get a helper from their get_func_proto, as groups the
+ * kernel's proto functions share (bpf_base_func_proto, tc_cls_act_func_proto,
+ * lwt_*_func_proto, sock_ops_func_proto, …); WHERE lists them.
+ */
+type Where =
+  | 'base' | 'tracing' | 'tc' | 'tc_lwt_xmit' | 'skb_write' | 'tc_lwt' | 'skb' | 'pull' | 'tc_sk_skb' | 'redirect' | 'csum_diff'
+  | 'tc_xdp' | 'xdp' | 'skb_relative' | 'tc_cgroup_skb' | 'socket_cookie' | 'socket_uid' | 'net' | 'netns_cookie'
+  | 'sockopt' | 'sock_ops' | 'bind' | 'sk_skb' | 'sk_msg' | 'perf_event' | 'sysctl' | 'sk_storage' | 'sk_storage_delete' | 'none'
+  /** tracing_prog_func_proto: BPF_PROG_TYPE_TRACING and LSM only; `iter` further needs an iterator (see btfHelperAllowed). */
+  | 'tracing_prog' | 'iter'
+  /** bpf_tcp_ca_get_func_proto: tcp_congestion_ops struct_ops programs. */
+  | 'tcp_ca';
 
 interface Entry {
   readonly id: number;
@@ -75,76 +88,158 @@ const ENTRIES: readonly Entry[] = [
   e(120, 'get_ns_current_pid_tgid', 'base', ['anything', 'anything', 'uninit_mem', 'const_size']),
   e(177, 'trace_vprintk', 'base', ['mem', 'const_size', 'mem_or_null', 'const_size_or_zero'], 'integer', { gpl: true }),
   // perf_event_output takes ctx everywhere it exists (tracing, skb, xdp variants).
-  e(25, 'perf_event_output', 'sk', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
+  e(25, 'perf_event_output', 'base', ['ctx', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
   // sk_filter_func_proto (socket filters) and everything skb-based.
   e(26, 'skb_load_bytes', 'skb', ['ctx', 'anything', 'uninit_mem', 'const_size']),
-  e(68, 'skb_load_bytes_relative', 'skb', ['ctx', 'anything', 'uninit_mem', 'const_size', 'anything']),
-  e(46, 'get_socket_cookie', 'skb', ['ctx']),
-  e(47, 'get_socket_uid', 'skb', ['ctx']),
+  e(68, 'skb_load_bytes_relative', 'skb_relative', ['ctx', 'anything', 'uninit_mem', 'const_size', 'anything']),
+  e(46, 'get_socket_cookie', 'socket_cookie', ['ctx']),
+  e(47, 'get_socket_uid', 'socket_uid', ['ctx']),
   // tc_cls_act_func_proto.
-  e(9, 'skb_store_bytes', 'tc', ['ctx', 'anything', 'mem', 'const_size', 'anything'], 'integer', { changesPacket: true }),
-  e(10, 'l3_csum_replace', 'tc', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
-  e(11, 'l4_csum_replace', 'tc', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
-  e(13, 'clone_redirect', 'tc', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
-  e(17, 'get_cgroup_classid', 'tc', ['ctx']),
+  e(9, 'skb_store_bytes', 'skb_write', ['ctx', 'anything', 'mem', 'const_size', 'anything'], 'integer', { changesPacket: true }),
+  e(10, 'l3_csum_replace', 'tc_lwt_xmit', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(11, 'l4_csum_replace', 'tc_lwt_xmit', ['ctx', 'anything', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(13, 'clone_redirect', 'tc_lwt_xmit', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  // Outside tc and lwt the kernel's prototype takes no argument; requiring the context there is stricter, never looser.
+  e(17, 'get_cgroup_classid', 'base', ['ctx']),
   e(18, 'skb_vlan_push', 'tc', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
   e(19, 'skb_vlan_pop', 'tc', ['ctx'], 'integer', { changesPacket: true }),
-  e(20, 'skb_get_tunnel_key', 'tc', ['ctx', 'uninit_mem', 'const_size', 'anything']),
-  e(21, 'skb_set_tunnel_key', 'tc', ['ctx', 'mem', 'const_size', 'anything']),
-  e(24, 'get_route_realm', 'tc', ['ctx']),
-  e(29, 'skb_get_tunnel_opt', 'tc', ['ctx', 'uninit_mem', 'const_size']),
-  e(30, 'skb_set_tunnel_opt', 'tc', ['ctx', 'mem', 'const_size']),
+  e(20, 'skb_get_tunnel_key', 'tc_lwt_xmit', ['ctx', 'uninit_mem', 'const_size', 'anything']),
+  e(21, 'skb_set_tunnel_key', 'tc_lwt_xmit', ['ctx', 'mem', 'const_size', 'anything']),
+  e(24, 'get_route_realm', 'tc_lwt', ['ctx']),
+  e(29, 'skb_get_tunnel_opt', 'tc_lwt_xmit', ['ctx', 'uninit_mem', 'const_size']),
+  e(30, 'skb_set_tunnel_opt', 'tc_lwt_xmit', ['ctx', 'mem', 'const_size']),
   e(31, 'skb_change_proto', 'tc', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
   e(32, 'skb_change_type', 'tc', ['ctx', 'anything']),
-  e(34, 'get_hash_recalc', 'tc', ['ctx']),
-  e(38, 'skb_change_tail', 'tc', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
-  e(39, 'skb_pull_data', 'tc', ['ctx', 'anything'], 'integer', { changesPacket: true }),
-  e(40, 'csum_update', 'tc', ['ctx', 'anything']),
-  e(41, 'set_hash_invalid', 'tc', ['ctx'], 'void'),
-  e(43, 'skb_change_head', 'tc', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(34, 'get_hash_recalc', 'tc_lwt', ['ctx']),
+  e(38, 'skb_change_tail', 'skb_write', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(39, 'skb_pull_data', 'pull', ['ctx', 'anything'], 'integer', { changesPacket: true }),
+  e(40, 'csum_update', 'tc_lwt_xmit', ['ctx', 'anything']),
+  e(41, 'set_hash_invalid', 'tc_lwt_xmit', ['ctx'], 'void'),
+  e(43, 'skb_change_head', 'skb_write', ['ctx', 'anything', 'anything'], 'integer', { changesPacket: true }),
   e(48, 'set_hash', 'tc', ['ctx', 'anything']),
-  e(50, 'skb_adjust_room', 'tc', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
-  e(79, 'skb_cgroup_id', 'tc', ['ctx']),
-  e(135, 'csum_level', 'tc', ['ctx', 'anything']),
-  e(33, 'skb_under_cgroup', 'tc', ['ctx', 'const_map_ptr', 'anything']),
+  e(50, 'skb_adjust_room', 'tc_sk_skb', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(79, 'skb_cgroup_id', 'tc_cgroup_skb', ['ctx']),
+  e(135, 'csum_level', 'tc_lwt_xmit', ['ctx', 'anything']),
+  e(33, 'skb_under_cgroup', 'tc_lwt', ['ctx', 'const_map_ptr', 'anything']),
   e(152, 'redirect_neigh', 'tc', ['anything', 'mem_or_null', 'const_size_or_zero', 'anything']),
   e(155, 'redirect_peer', 'tc', ['anything', 'anything']),
-  e(23, 'redirect', 'tc_xdp', ['anything', 'anything']),
-  e(28, 'csum_diff', 'tc_xdp', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
+  e(23, 'redirect', 'redirect', ['anything', 'anything']),
+  e(28, 'csum_diff', 'csum_diff', ['mem_or_null', 'const_size_or_zero', 'mem_or_null', 'const_size_or_zero', 'anything']),
   e(69, 'fib_lookup', 'tc_xdp', ['ctx', 'mem', 'const_size', 'anything'], 'integer', { gpl: true }),
   // xdp_func_proto.
   e(44, 'xdp_adjust_head', 'xdp', ['ctx', 'anything'], 'integer', { changesPacket: true }),
   e(54, 'xdp_adjust_meta', 'xdp', ['ctx', 'anything'], 'integer', { changesPacket: true }),
   e(65, 'xdp_adjust_tail', 'xdp', ['ctx', 'anything'], 'integer', { changesPacket: true }),
   e(51, 'redirect_map', 'xdp', ['const_map_ptr', 'anything', 'anything']),
+  // Socket-level program types (sock_ops_func_proto, sock_addr_func_proto, sk_skb_func_proto, sk_msg_func_proto, …).
+  e(49, 'setsockopt', 'sockopt', ['ctx', 'anything', 'anything', 'mem', 'const_size']),
+  e(57, 'getsockopt', 'sockopt', ['ctx', 'anything', 'anything', 'uninit_mem', 'const_size']),
+  e(59, 'sock_ops_cb_flags_set', 'sock_ops', ['ctx', 'anything']),
+  e(53, 'sock_map_update', 'sock_ops', ['ctx', 'const_map_ptr', 'map_key', 'anything']),
+  e(70, 'sock_hash_update', 'sock_ops', ['ctx', 'const_map_ptr', 'map_key', 'anything']),
+  e(64, 'bind', 'bind', ['ctx', 'mem', 'const_size']),
+  e(52, 'sk_redirect_map', 'sk_skb', ['ctx', 'const_map_ptr', 'anything', 'anything']),
+  e(72, 'sk_redirect_hash', 'sk_skb', ['ctx', 'const_map_ptr', 'map_key', 'anything']),
+  e(60, 'msg_redirect_map', 'sk_msg', ['ctx', 'const_map_ptr', 'anything', 'anything']),
+  e(71, 'msg_redirect_hash', 'sk_msg', ['ctx', 'const_map_ptr', 'map_key', 'anything']),
+  e(61, 'msg_apply_bytes', 'sk_msg', ['ctx', 'anything']),
+  e(62, 'msg_cork_bytes', 'sk_msg', ['ctx', 'anything']),
+  e(63, 'msg_pull_data', 'sk_msg', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(90, 'msg_push_data', 'sk_msg', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(91, 'msg_pop_data', 'sk_msg', ['ctx', 'anything', 'anything', 'anything'], 'integer', { changesPacket: true }),
+  e(83, 'skb_ancestor_cgroup_id', 'tc_cgroup_skb', ['ctx', 'anything']),
+  e(122, 'get_netns_cookie', 'netns_cookie', ['ctx_or_null']),
+  e(123, 'get_current_ancestor_cgroup_id', 'base', ['anything']),
+  // The socket is ARG_PTR_TO_BTF_ID_SOCK_COMMON and the value ARG_PTR_TO_MAP_VALUE_OR_NULL; the engine refuses the socket argument as unsupported.
+  e(107, 'sk_storage_get', 'sk_storage', ['const_map_ptr', 'btf_id', 'map_value', 'anything'], 'map_value_or_null'),
+  e(108, 'sk_storage_delete', 'sk_storage_delete', ['const_map_ptr', 'btf_id']),
+  e(93, 'spin_lock', 'base', ['spin_lock'], 'void'),
+  e(94, 'spin_unlock', 'base', ['spin_lock'], 'void'),
+  // pe_prog_func_proto.
+  e(56, 'perf_prog_read_value', 'perf_event', ['ctx', 'uninit_mem', 'const_size'], 'integer', { gpl: true }),
+  // sysctl_func_proto.
+  e(101, 'sysctl_get_name', 'sysctl', ['ctx', 'uninit_mem', 'const_size', 'anything']),
+  e(102, 'sysctl_get_current_value', 'sysctl', ['ctx', 'uninit_mem', 'const_size']),
+  e(103, 'sysctl_get_new_value', 'sysctl', ['ctx', 'uninit_mem', 'const_size']),
+  e(104, 'sysctl_set_new_value', 'sysctl', ['ctx', 'mem', 'const_size']),
+  // BTF pointers (their structs are in BTF_HELPER_STRUCTS).
+  e(158, 'get_current_task_btf', 'base', [], 'btf_id', { gpl: true }),
+  e(141, 'get_task_stack', 'base', ['btf_id', 'uninit_mem', 'const_size_or_zero', 'anything']),
+  e(127, 'seq_write', 'iter', ['btf_id', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
+  e(111, 'skb_output', 'tracing_prog', ['btf_id', 'const_map_ptr', 'anything', 'mem', 'const_size_or_zero'], 'integer', { gpl: true }),
+  e(116, 'tcp_send_ack', 'tcp_ca', ['btf_id', 'anything']),
 ];
 
-const TRACING: readonly ProgramType[] = ['kprobe', 'tracepoint', 'raw_tracepoint'];
-const TC: readonly ProgramType[] = ['sched_cls', 'sched_act'];
+/**
+ * The structs of helpers' ARG_PTR_TO_BTF_ID arguments (by argument number,
+ * from 1) and RET_PTR_TO_BTF_ID results (`ret`), from their bpf_func_proto's
+ * arg*_btf_id and ret_btf_id. Results are trusted (RET_PTR_TO_BTF_ID_TRUSTED).
+ */
+export const BTF_HELPER_STRUCTS: Readonly<Record<string, Readonly<Partial<Record<number | 'ret', string>>>>> = {
+  get_current_task_btf: { ret: 'task_struct' },
+  get_task_stack: { 1: 'task_struct' },
+  seq_write: { 1: 'seq_file' },
+  skb_output: { 1: 'sk_buff' },
+  tcp_send_ack: { 1: 'tcp_sock' },
+};
 
-function allowed(where: Where, type: ProgramType): boolean {
-  switch (where) {
-    case 'base': return true;
-    case 'tracing': return TRACING.includes(type);
-    case 'skb': return type === 'socket_filter' || TC.includes(type);
-    case 'tc': return TC.includes(type);
-    case 'xdp': return type === 'xdp';
-    case 'tc_xdp': return type === 'xdp' || TC.includes(type);
-    case 'sk': return true;
-    case 'net': return type === 'socket_filter' || type === 'xdp' || TC.includes(type);
-    // Not available on the machine the table was checked on (kernel lockdown).
-    case 'none': return false;
-  }
+const TC: readonly ProgramType[] = ['sched_cls', 'sched_act'];
+const LWT: readonly ProgramType[] = ['lwt_in', 'lwt_out', 'lwt_xmit'];
+/** The program types of fixed context in each group (testdata/helper-availability.json says the same). */
+const WHERE: Record<Exclude<Where, 'base'>, readonly ProgramType[]> = {
+  tracing: ['kprobe', 'tracepoint', 'raw_tracepoint', 'perf_event'],
+  tc: TC,
+  tc_lwt_xmit: [...TC, 'lwt_xmit'],
+  skb_write: [...TC, 'sk_skb', 'lwt_xmit'],
+  tc_lwt: [...TC, ...LWT],
+  skb: ['socket_filter', ...TC, 'cgroup_skb', 'sk_skb', ...LWT],
+  pull: [...TC, 'sk_skb', ...LWT],
+  tc_sk_skb: [...TC, 'sk_skb'],
+  redirect: ['xdp', ...TC, 'lwt_xmit'],
+  csum_diff: ['xdp', ...TC, ...LWT],
+  tc_xdp: ['xdp', ...TC],
+  xdp: ['xdp'],
+  skb_relative: ['socket_filter', ...TC, 'cgroup_skb'],
+  tc_cgroup_skb: [...TC, 'cgroup_skb'],
+  socket_cookie: ['socket_filter', ...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_skb'],
+  socket_uid: ['socket_filter', ...TC, 'cgroup_skb', 'sk_skb'],
+  // bpf_sk_base_func_proto's users, less the tracing-like, device and sockopt hooks.
+  net: ['socket_filter', 'xdp', ...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_skb', ...LWT, 'sk_msg', 'sk_lookup', 'cgroup_sysctl'],
+  netns_cookie: ['socket_filter', ...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
+  // cgroup_sockopt's setsockopt/getsockopt take a socket, not the context: another prototype under the same id, not modelled.
+  sockopt: ['sock_ops', 'cgroup_sock_addr'],
+  sock_ops: ['sock_ops'],
+  bind: ['cgroup_sock_addr'],
+  sk_skb: ['sk_skb'],
+  sk_msg: ['sk_msg'],
+  perf_event: ['perf_event'],
+  sysctl: ['cgroup_sysctl'],
+  sk_storage: [...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
+  sk_storage_delete: [...TC, 'cgroup_skb', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
+  // Not available on the machine the table was checked on (kernel lockdown).
+  none: [],
+  tracing_prog: [], iter: [], tcp_ca: [],
+};
+
+/** sock_addr_func_proto gives bpf_bind to connect hooks only. */
+const BIND_HOOKS: readonly number[] = [AttachType.cgroup_inet4_connect, AttachType.cgroup_inet6_connect];
+
+function allowed(where: Where, type: ProgramType, attach: number): boolean {
+  // BTF-typed programs: what Linux was asked (btf-helper-availability.ts) decides, in the engine (btfHelperAllowed).
+  if (type === 'tracing' || type === 'lsm' || type === 'struct_ops') return true;
+  if (where === 'base') return true;
+  if (where === 'bind' && !BIND_HOOKS.includes(attach)) return false;
+  return WHERE[where].includes(type);
 }
 
 /** A helper of {@link KERNEL_HELPERS}: the prototype plus the program types that may call it. */
 export interface KernelHelperInfo extends HelperInfo {
-  readonly availableTo: (type: ProgramType) => boolean;
+  readonly availableTo: (type: ProgramType, attach?: number) => boolean;
 }
 
 const BY_ID = new Map<number, KernelHelperInfo>(ENTRIES.map((x) => {
   const proto: HelperPrototype = { args: x.args, ret: x.ret, gplOnly: x.gpl, changesPacket: x.changesPacket };
-  return [x.id, { name: x.name, proto, availableTo: (t: ProgramType) => allowed(x.where, t) }];
+  return [x.id, { name: x.name, proto, availableTo: (t: ProgramType, attach = defaultAttachType(t)) => allowed(x.where, t, attach) }];
 }));
 
 /**

@@ -5,12 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseBtf, type Btf } from '../btf/index.js';
 import type { Instruction } from '../isa/index.js';
-import { applyCoreRelocations, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../object/index.js';
-import { PROGRAM_TYPES, type ProgramType } from './context.js';
+import { AttachType, applyCoreRelocations, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../object/index.js';
+import { BTF_PROGRAM_TYPES, PROGRAM_TYPES, isBtfProgramType, type ProgramType } from './context.js';
 import { verify, type MapReference, type VerifyOptions, type VerifyResult } from './engine.js';
 import { KERNEL_HELPERS } from './helpers.js';
 import { RDONLY_PROG } from './maps.js';
 import type { MapInfo } from './state.js';
+import { type AttachBtf, resolveAttachBtf } from './tracing-context.js';
 
 /**
  * What the verifier knows of an object's map. With `frozen` (libbpf's
@@ -45,7 +46,28 @@ export function kernelBtf(): Btf | undefined {
   return vmlinux ?? undefined;
 }
 
+/** Program types whose context is fixed (BTF-typed ones also need their attach target, see attachBtfOf). */
 export const isModelledType = (type: string): type is ProgramType => PROGRAM_TYPES.includes(type as ProgramType);
+
+/**
+ * The attach target of a tracing, struct_ops or LSM program in the running
+ * kernel's BTF, as libbpf would name it at load: the section's attach type
+ * and target, or for struct_ops the member of the `.struct_ops` map the
+ * program fills. undefined for other program types; a string says why it
+ * cannot be modelled.
+ */
+export function attachBtfOf(spec: ObjectSpec, program: ProgramSpec, type: string = program.type): AttachBtf | string | undefined {
+  if (!isBtfProgramType(type)) return undefined;
+  const btf = kernelBtf();
+  if (!btf) return 'no kernel BTF at /sys/kernel/btf/vmlinux';
+  let structOps: { typeName: string; member: string } | undefined;
+  if (type === 'struct_ops') {
+    for (const ops of spec.structOps ?? []) {
+      for (const [member, fn] of ops.members) if (fn === program.name) structOps = { typeName: ops.typeName, member };
+    }
+  }
+  return resolveAttachBtf(btf, { type, attachType: program.attachType, attachTo: program.attachTo, sleepable: program.sleepable, ...(structOps ? { structOps } : {}) });
+}
 
 /**
  * Verifies one program of an object as libbpf would load it: CO-RE applied
@@ -55,7 +77,9 @@ export const isModelledType = (type: string): type is ProgramType => PROGRAM_TYP
 export function verifyObjectProgram(spec: ObjectSpec, program: ProgramSpec, options: Omit<VerifyOptions, 'maps' | 'resolveMap'> = {}): VerifyResult {
   const type = options.programType ?? program.type;
   if (type === 'unspec') throw new Error(`section '${program.section}' names no program type; give one (${PROGRAM_TYPES.join(', ')})`);
-  if (!isModelledType(type)) throw new Error(`program type ${type} is not modelled by the verifier (it knows ${PROGRAM_TYPES.join(', ')})`);
+  if (!isModelledType(type) && !isBtfProgramType(type)) throw new Error(`program type ${type} is not modelled by the verifier (it knows ${[...PROGRAM_TYPES, ...BTF_PROGRAM_TYPES].join(', ')})`);
+  const attachBtf = attachBtfOf(spec, program, type);
+  if (typeof attachBtf === 'string') throw new Error(`${program.name}: ${attachBtf}`);
   let insns = program.instructions;
   if (program.coreRelocations.length) {
     const target = kernelBtf();
@@ -63,6 +87,22 @@ export function verifyObjectProgram(spec: ObjectSpec, program: ProgramSpec, opti
     insns = applyCoreRelocations(program, spec.btf, target).instructions;
   }
   return verify(insns, {
-    helpers: KERNEL_HELPERS, license: program.license || spec.license, ...options, programType: type, resolveMap: objectMaps(spec, program),
+    helpers: KERNEL_HELPERS, license: program.license || spec.license, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
+    // libbpf passes the section's attach type at load; cgroup hooks' fields and return values depend on it.
+    ...(type === program.type && program.kind?.attachTypeAtLoad && program.attachType ? { expectedAttachType: AttachType[program.attachType] } : {}),
+    ...options, programType: type, resolveMap: objectMaps(spec, program),
   });
+}
+
+/** The kfunc names of a program's calls, by instruction slot (its `kfunc` references). */
+export function objectKfuncs(program: ProgramSpec): (insn: Instruction, index: number) => string | undefined {
+  const byInsn = new Map<number, string>();
+  for (const r of program.references) if (r.kind === 'kfunc') byInsn.set(r.index, r.name);
+  return (_insn, index) => byInsn.get(index);
+}
+
+/** The running kernel's BTF as a verify() option, for helpers returning BTF pointers. */
+export function kernelBtfOption(): { kernelBtf?: Btf } {
+  const btf = kernelBtf();
+  return btf ? { kernelBtf: btf } : {};
 }

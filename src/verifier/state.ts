@@ -4,6 +4,7 @@
  * `bpf_reg_state`.
  */
 import { type Scalar, constScalar, formatScalar, formatScalarRanges, tnumIsConst, formatTnum, unknownScalar, scalarWithin } from './scalar/index.js';
+import { type BtfPointee, btfRegTypeStr, sameBtfPointee } from './btf-access.js';
 
 /**
  * What a register holds. Pointer kinds carry a fixed offset `off` and a
@@ -13,8 +14,14 @@ import { type Scalar, constScalar, formatScalar, formatScalarRanges, tnumIsConst
  */
 export type RegType =
   | 'not_init' | 'scalar' | 'ptr_to_stack' | 'ptr_to_ctx'
-  | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null'
-  | 'map_ptr' | 'map_ptr_or_null' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem' | 'ringbuf_mem_or_null';
+  | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null' | 'sock_common' | 'sock' | 'sock_or_null'
+  | 'map_ptr' | 'map_ptr_or_null' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem' | 'ringbuf_mem_or_null'
+  /** PTR_TO_BTF_ID: a kernel struct typed by BTF (`btf` says which, and its trust flags). */
+  | 'ptr_to_btf_id' | 'ptr_to_btf_id_or_null'
+  /** PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED: what a BTF pointer to a non-struct yields; read through fault-tolerant loads. */
+  | 'rdonly_untrusted_mem'
+  /** PTR_TO_MEM of `memSize` bytes: a global function's pointer argument (maybe NULL until checked). */
+  | 'mem' | 'mem_or_null';
 
 /** What the verifier knows of a map: the kernel's `struct bpf_map` fields it reads. */
 export interface MapInfo {
@@ -50,6 +57,14 @@ export interface Reg {
   readonly range?: number;
   /** Helper memory: its size (reg->mem_size). */
   readonly memSize?: number;
+  /** BTF pointers: the struct pointed to and the trust flags (reg->btf, reg->btf_id, PTR_TRUSTED/MEM_RCU/PTR_UNTRUSTED). */
+  readonly btf?: BtfPointee;
+  /**
+   * Scalars of remembered states: whether some path from there relied on
+   * this exact value (reg->precise). Only such scalars must match when a later
+   * state is compared with the remembered one; set by precision backtracking.
+   */
+  readonly precise?: boolean;
 }
 
 const ZERO = constScalar(0n);
@@ -65,9 +80,15 @@ export const isPacket = (r: Reg) => r.type === 'packet' || r.type === 'packet_me
 /** The kernel's reg_type_str, for messages. */
 export const REG_TYPE_NAME: Record<RegType, string> = {
   not_init: 'inv', scalar: 'scalar', ptr_to_stack: 'fp', ptr_to_ctx: 'ctx', packet: 'pkt', packet_end: 'pkt_end',
-  packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
+  packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', sock_common: 'sock_common', sock: 'sock', sock_or_null: 'sock_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
   map_value: 'map_value', map_value_or_null: 'map_value_or_null', ringbuf_mem: 'ringbuf_mem', ringbuf_mem_or_null: 'ringbuf_mem_or_null',
+  ptr_to_btf_id: 'ptr_', ptr_to_btf_id_or_null: 'ptr_or_null_', rdonly_untrusted_mem: 'rdonly_untrusted_mem',
+  mem: 'mem', mem_or_null: 'mem_or_null',
 };
+
+/** reg_type_str: REG_TYPE_NAME, with the flag prefixes of BTF pointers (`trusted_ptr_or_null_`). */
+export const regTypeStr = (r: Reg): string =>
+  r.btf ? btfRegTypeStr(r.btf.flags, r.type === 'ptr_to_btf_id_or_null') : REG_TYPE_NAME[r.type];
 
 /** Per-byte stack contents (the kernel's STACK_INVALID, STACK_MISC, STACK_ZERO, STACK_SPILL). */
 export type SlotType = 'invalid' | 'misc' | 'zero' | 'spill';
@@ -109,6 +130,8 @@ export function formatReg(r: Reg): string {
       return `fp(${pointerExtras(r)})`;
     }
     default:
+      // BTF pointers name their struct: `trusted_ptr_task_struct()`.
+      if (r.btf) return `${regTypeStr(r)}${r.btf.btf.type(r.btf.id).name}(${pointerExtras(r)})`;
       return `${REG_TYPE_NAME[r.type]}(${pointerExtras(r)})`;
   }
 }
@@ -150,16 +173,19 @@ export function formatFrame(f: Frame): string {
 }
 
 /**
- * Whether every concrete state `cur` stands for is also one `old` stands for
- * (the kernel's `regsafe`), treating every scalar as precise: the engine has
- * no precision tracking, so it never lets an imprecise scalar match a
- * different one. Sound; it prunes less than Linux does.
+ * How strictly states are compared (the kernel's `enum exact_level`):
+ * `not_exact` lets an imprecise scalar of the old state stand for any
+ * scalar; `range_within` treats every scalar as precise (for loop states
+ * whose precision marks are not final yet).
  */
-export function regSafe(old: Reg, cur: Reg, ids: IdMap): boolean {
+export type ExactLevel = 'not_exact' | 'range_within';
+
+/** Whether every concrete state `cur` stands for is also one `old` stands for (the kernel's `regsafe`). */
+export function regSafe(old: Reg, cur: Reg, ids: IdMap, exact: ExactLevel = 'range_within'): boolean {
   if (old.type === 'not_init') return true;
   if (old.type !== cur.type) return false;
-  if (old.type === 'scalar') return scalarWithin(old.value, cur.value);
-  if (!sameMap(old.map, cur.map) || old.memSize !== cur.memSize) return false;
+  if (old.type === 'scalar') return (!old.precise && exact === 'not_exact') || scalarWithin(old.value, cur.value);
+  if (!sameMap(old.map, cur.map) || old.memSize !== cur.memSize || !sameBtfPointee(old.btf, cur.btf)) return false;
   if (old.type === 'packet' || old.type === 'packet_meta') {
     // Any access proven safe with the old range stays safe with a larger one.
     if ((old.range ?? 0) > (cur.range ?? 0)) return false;
@@ -202,18 +228,37 @@ export class IdMap {
   }
 }
 
+/** A full 8-byte spill (is_spilled_reg64: the lowest byte is part of the spill). */
+export const isFullSpill = (slot: StackSlot) => slot.types[0] === 'spill';
+
+const UNBOUND = unknownReg();
+
+/** scalar_reg_for_stack: a slot that reads back as one scalar (a 64-bit scalar spill, or eight bytes of anything). */
+function scalarForSlot(slot: StackSlot, allowUninit: boolean): Reg | undefined {
+  if (isFullSpill(slot) && slot.spilled.type === 'scalar') return slot.spilled;
+  if (slot.types.every((t) => t === 'misc' || (allowUninit && t === 'invalid'))) return UNBOUND;
+  return undefined;
+}
+
 /** The kernel's `stacksafe` with `allow_uninit_stack` (privileged): misc and invalid bytes of `old` match anything. */
-export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean, ids: IdMap): boolean {
+export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean, ids: IdMap, exact: ExactLevel = 'range_within'): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const o = old.stack[spi];
     if (!o) continue;
     const c = cur.stack[spi] ?? EMPTY_SLOT;
+    // A spilled scalar and eight bytes of unknown data read back alike.
+    const os = scalarForSlot(o, allowUninit);
+    const cs = os && scalarForSlot(c, allowUninit);
+    if (os && cs) {
+      if (!regSafe(os, cs, ids, exact)) return false;
+      continue;
+    }
     for (let i = 0; i < 8; i++) {
       const t = o.types[i]!;
       if (t === 'invalid' || (allowUninit && t === 'misc')) continue;
       if (t !== c.types[i]) return false;
     }
-    if (o.types[7] === 'spill' && !regSafe(o.spilled, c.spilled, ids)) return false;
+    if (o.types[7] === 'spill' && !regSafe(o.spilled, c.spilled, ids, exact)) return false;
   }
   return true;
 }

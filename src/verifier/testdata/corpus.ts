@@ -40,6 +40,8 @@ const xdp = (name: string, ...insns: (Instruction | Instruction[])[]): CorpusCas
 
 /** r0 = unknown scalar (from bpf_get_prandom_u32). */
 const rand = call(7);
+/** Branches on r6 that change nothing, so that the kernel's heuristics remember states (2 jumps and 8 instructions apart). */
+const padding = () => [0, 1, 2].flatMap((k) => [jI('jset', 6, 1 << (k + 4), 1), mov(4, k), mov(5, k)]);
 
 export const CORPUS: readonly CorpusCase[] = [
   sf('return 0', mov(0, 0), exit()),
@@ -132,6 +134,23 @@ export const CORPUS: readonly CorpusCase[] = [
   sf('loop with call', mov(6, 0), call(7), aluI('add', 6, 1), jI('jlt', 6, 5, -3), mov(0, 0), exit()),
   sf('loop pruned by finished states', mov(6, 0), rand, jI('jgt', 0, 5, 1), mov(1, 1), mov(1, 2), aluI('add', 6, 1), jI('jlt', 6, 8, -6), mov(0, 0), exit()),
   sf('many diamonds', rand, movR(6, 0), ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => [jI('jset', 6, 1 << k, 1), mov(3, k), mov(2, k)]), mov(0, 0), exit()),
+  // Precision: after a diamond, states that differ only in a constant nobody relies on are pruned; one that is relied on keeps both paths apart.
+  sf('precise offset after diamond', rand, movR(6, 0), padding(), mov(3, -520), jI('jset', 6, 1, 1), mov(3, -16), padding(),
+    movR(2, 10), aluR('add', 2, 3), st(1, 2, 0, 1), mov(0, 0), exit()),
+  sf('precise size through spill', rand, movR(6, 0), st(8, 10, -8, 0), padding(), mov(3, 600), jI('jset', 6, 1, 1), mov(3, 8),
+    stx(8, 10, 3, -16), padding(), ldx(8, 2, 10, -16), movR(1, 10), aluI('add', 1, -8), call(6), mov(0, 0), exit()),
+  sf('decided branch after diamond', rand, movR(6, 0), padding(), mov(3, 1), jI('jset', 6, 1, 1), mov(3, 2), padding(),
+    jI('jeq', 3, 2, 1), ldx(8, 0, 7, 0), mov(0, 0), exit()),
+  sf('precise through bpf2bpf return', rand, movR(6, 0), padding(), mov(1, 600), jI('jset', 6, 1, 1), mov(1, 8), padding(),
+    callLocal(5), movR(2, 10), aluR('sub', 2, 0), st(1, 2, 0, 1), mov(0, 0), exit(), movR(0, 1), exit()),
+  sf('imprecise spills pruned', rand, movR(6, 0), ...[0, 1, 2, 3, 4, 5, 6, 7].flatMap((k) => [jI('jset', 6, 1 << k, 2), mov(3, k), stx(8, 10, 3, -8 * (1 + (k % 3)))]), mov(0, 0), exit()),
+  sf('precise spill among imprecise', rand, movR(6, 0), st(8, 10, -8, 0), ...[0, 1, 2, 3, 4, 5].flatMap((k) => [jI('jset', 6, 1 << k, 2), mov(3, k * 8), stx(8, 10, 3, -8)]),
+    ldx(8, 4, 10, -8), movR(2, 10), aluI('add', 2, -64), aluR('add', 2, 4), st(1, 2, 0, 1), mov(0, 0), exit()),
+  sf('stack pointer minus imm', movR(2, 10), aluI('sub', 2, 8), st(1, 2, 0, 1), mov(0, 0), exit()),
+  sf('stack pointer minus constant register', movR(2, 10), mov(3, 8), aluR('sub', 2, 3), st(1, 2, 0, 1), mov(0, 0), exit()),
+  sf('loop counter as offset', mov(1, 0), movR(2, 10), aluI('add', 2, -64), aluR('add', 2, 1), st(1, 2, 0, 0), aluI('add', 1, 1), jI('jlt', 1, 64, -6), mov(0, 0), exit()),
+  sf('loop counter past the end', mov(1, 0), aluI('add', 1, 1), jI('jlt', 1, 10, -2), movR(2, 10), aluI('add', 2, -8), aluR('add', 2, 1), st(1, 2, 0, 0), mov(0, 0), exit()),
+  sf('loop with diamond inside', mov(6, 0), rand, jI('jset', 0, 1, 1), mov(3, 1), mov(3, 2), aluI('add', 6, 1), jI('jlt', 6, 6, -6), movR(2, 10), aluI('add', 2, -8), aluR('add', 2, 3), st(1, 2, 0, 0), mov(0, 0), exit()),
   sf('stack var read', rand, aluI('and', 0, 8), st(8, 10, -16, 1), st(8, 10, -8, 2), movR(1, 10), aluI('add', 1, -16), aluR('add', 1, 0), ldx(8, 0, 1, 0), exit()),
   sf('stack var read misaligned', rand, aluI('and', 0, 4), movR(1, 10), aluI('add', 1, -16), aluR('add', 1, 0), ldx(8, 0, 1, 0), exit()),
   sf('sub 32-bit then jump', rand, alu32I('sub', 0, 1), jI('jgt', 0, 0xffff, 1), mov(0, 0), exit()),

@@ -6,11 +6,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Instruction } from '../../isa/index.js';
-import { ProgramType as ProgramTypeIds, applyCoreRelocations, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
+import { AttachType, ProgramType as ProgramTypeIds, applyCoreRelocations, sectionKind, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
 import { PROGRAM_TYPES, type ProgramType } from '../context.js';
 import { verify } from '../engine.js';
+import { globalFunctions } from '../global-funcs.js';
 import { KERNEL_HELPERS } from '../helpers.js';
-import { kernelBtf, objectMaps } from '../object.js';
+import { attachBtfOf, kernelBtf, kernelBtfOption, objectKfuncs, objectMaps } from '../object.js';
+import { isBtfProgramType } from '../context.js';
 
 export interface KernelProgramRecord {
   readonly section: string;
@@ -19,6 +21,8 @@ export interface KernelProgramRecord {
   readonly loader?: 'libbpf' | 'raw';
   readonly prog_type?: string;
   readonly prog_type_id?: number;
+  /** The raw loader's expected_attach_type (libbpf records leave it to the section name). */
+  readonly expected_attach_type?: number;
   readonly verifier_last_line?: string | null;
   /** The license the raw loader passed. */
   readonly license?: string;
@@ -47,12 +51,8 @@ const TYPE_BY_ID = new Map<number, string>(Object.entries(ProgramTypeIds).map(([
 
 /** Whether a feature outside the model decides this program; the reason, or undefined. */
 function unmodelled(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): string | undefined {
-  if (program.references.some((r) => r.kind === 'kfunc')) return 'kfunc calls';
+  // kfunc calls are verified (kfunc.ts); those not modelled are refused as UNSUPPORTED.
   if (program.references.some((r) => r.kind === 'ksym')) return 'ksym references';
-  // libbpf passes BTF, and the kernel then verifies global functions on their own against their BTF signature.
-  if (record.loader !== 'raw' && program.functions.some((f) => f.name !== program.name && spec.subprograms.some((s) => s.name === f.name && s.global))) {
-    return 'global functions';
-  }
   if (record.loader !== 'raw' && program.coreRelocations.length && !kernelBtf()) return 'CO-RE without kernel BTF';
   return undefined;
 }
@@ -63,10 +63,19 @@ function instructionsOf(spec: ObjectSpec, program: ProgramSpec, record: KernelPr
   return applyCoreRelocations(program, spec.btf!, kernelBtf()!).instructions;
 }
 
+/** The attach type the program was loaded with: the raw loader records it, libbpf derives it from the section name. */
+function expectedAttachType(record: KernelProgramRecord): number | undefined {
+  if (record.expected_attach_type !== undefined || record.loader === 'raw') return record.expected_attach_type;
+  const kind = sectionKind(record.section);
+  return kind?.attachTypeAtLoad && kind.attachType ? AttachType[kind.attachType] : undefined;
+}
+
 /** Verifies one program as the kernel saw it. */
 export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord, complexityLimit?: number): { ours: Ours; reason?: string; processed?: number } {
   const type = record.prog_type ?? TYPE_BY_ID.get(record.prog_type_id ?? -1) ?? program.type;
-  if (!PROGRAM_TYPES.includes(type as ProgramType)) return { ours: 'unmodelled', reason: `program type ${type}` };
+  if (!PROGRAM_TYPES.includes(type as ProgramType) && !isBtfProgramType(type)) return { ours: 'unmodelled', reason: `program type ${type}` };
+  const attachBtf = attachBtfOf(spec, program, type);
+  if (typeof attachBtf === 'string') return { ours: 'unmodelled', reason: attachBtf };
   const why = unmodelled(spec, program, record);
   if (why) return { ours: 'unmodelled', reason: why };
   // The harness's raw loader does not say it creates .rodata BPF_F_RDONLY_PROG; a constant Linux did not know would be unsound.
@@ -78,8 +87,10 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
     return { ours: 'unmodelled', reason: `CO-RE: ${(e as Error).message}` };
   }
   const r = verify(insns, {
-    programType: type as ProgramType, helpers: KERNEL_HELPERS, license: record.license ?? (program.license || spec.license),
-    resolveMap, complexityLimit,
+    programType: type as ProgramType, expectedAttachType: expectedAttachType(record), helpers: KERNEL_HELPERS, license: record.license ?? (program.license || spec.license),
+    resolveMap, complexityLimit, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
+    // libbpf passes BTF, and the kernel then verifies global functions on their own; the raw loader passes none, so all are static.
+    ...(record.loader !== 'raw' && spec.btf ? { globalFunctions: globalFunctions(spec.btf, program.funcInfo, type, new Set(spec.subprograms.filter((f) => !f.global).map((f) => f.name))) } : {}),
   });
   if (r.ok) return { ours: 'accepted', processed: r.processed };
   const e = r.error!;
