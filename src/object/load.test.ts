@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { CallSrc, PseudoSrc, branchTarget, type Instruction } from '../isa/index.js';
 import { sampleObjects } from '../btf/testdata.js';
 import { BtfError } from '../btf/index.js';
 import { ElfError } from '../elf/index.js';
 import { ObjectError, loadObject, sectionKind, type ProgramSpec } from './index.js';
 import { fixture } from './testdata.js';
+
+/** A struct_ops object of the shared sample corpus (Linux's selftests), when it is checked out beside this repository. */
+const DCTCP = new URL('../../../shared/ebpf-samples/linux-selftests/bpf_dctcp.o', import.meta.url).pathname;
 
 const program = (spec: { programs: readonly ProgramSpec[] }, name: string) => {
   const p = spec.programs.find((x) => x.name === name);
@@ -239,4 +242,18 @@ test('global .text functions become programs on request, as PREVAIL reads pre-SE
   assert.ok(spec.programs.every((p) => p.type === 'unspec' && p.section === '.text'));
   const table = spec.maps.find((m) => m.type === 'prog_array')!;
   assert.equal(table.initialSlots?.size, 4);
+});
+
+test('struct_ops maps say which program fills which member', { skip: !existsSync(DCTCP) && 'no ebpf-samples checkout' }, () => {
+  const spec = loadObject(new Uint8Array(readFileSync(DCTCP)));
+  const byName = new Map((spec.structOps ?? []).map((s) => [s.name, s]));
+  assert.deepEqual([...byName.keys()].sort(), ['dctcp', 'dctcp_nouse']);
+  const dctcp = byName.get('dctcp')!;
+  assert.equal(dctcp.typeName, 'tcp_congestion_ops');
+  assert.equal(dctcp.section, '.struct_ops');
+  assert.deepEqual(Object.fromEntries(dctcp.members), {
+    init: 'bpf_dctcp_init', in_ack_event: 'bpf_dctcp_update_alpha', cwnd_event: 'bpf_dctcp_cwnd_event', ssthresh: 'bpf_dctcp_ssthresh',
+    cong_avoid: 'bpf_dctcp_cong_avoid', set_state: 'bpf_dctcp_state', undo_cwnd: 'bpf_dctcp_cwnd_undo',
+  });
+  assert.deepEqual(Object.fromEntries(byName.get('dctcp_nouse')!.members), { init: 'bpf_dctcp_init', set_state: 'bpf_dctcp_state' });
 });

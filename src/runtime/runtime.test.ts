@@ -239,7 +239,7 @@ test('bpf_get_stack gives the JavaScript frames that ran the program, as address
 });
 
 test('without a verifier, helpers given bad arguments fail as the kernel would and touch no other map', () => {
-  const runtime = new Runtime();
+  const runtime = new Runtime({ verify: false });
   const a = runtime.createMap({ name: 'a', type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4 });
   const b = runtime.createMap({ name: 'b', type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
   const q = runtime.createMap({ name: 'q', type: 'queue', keySize: 0, valueSize: 8, maxEntries: 4 });
@@ -368,5 +368,6 @@ test('verify: true checks each program before it runs; accepted programs run on 
   const unchecked = 'r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit';
   assert.throws(() => strict.load(assemble(unchecked), { type: 'xdp' }), (e: unknown) => e instanceof VerifierError && /invalid access to packet/.test(e.message));
   assert.throws(() => strict.load(assemble('r0 = r5\nexit'), { type: 'xdp' }), (e: unknown) => e instanceof VerifierError && /R5 !read_ok/.test(e.message));
-  assert.equal(new Runtime().load(assemble('r0 = 2\nexit'), { type: 'xdp' }).engine, 'interpreter', 'unverified programs stay on the interpreter');
+  assert.equal(new Runtime().load(assemble('r0 = 2\nexit'), { type: 'xdp' }).engine, 'jit', 'verifying is the default');
+  assert.equal(new Runtime({ verify: false }).load(assemble('r0 = 2\nexit'), { type: 'xdp' }).engine, 'interpreter', 'unverified programs stay on the interpreter');
 });

@@ -8,7 +8,7 @@ import { AddressSpace, type Region } from '../memory/index.js';
 import { ArrayMap, HashMap, createMap, type BpfMap, type MapSpec } from '../maps/index.js';
 import { RingBuffer, SlotMap, type SlotResolver } from '../maps/index.js';
 import { applyCoreRelocations, type ObjectSpec, type ProgramSpec, type ProgramTypeName } from '../object/index.js';
-import { KERNEL_HELPERS, isModelledType, verify, type MapReference } from '../verifier/index.js';
+import { KERNEL_HELPERS, functionOptions, isModelledType, verify, type MapInfo, type MapReference, type VerifyOptions } from '../verifier/index.js';
 import { Interpreter, JitProgram, JitUnsupportedError, type Executable, type RunOptions } from '../vm/index.js';
 import { buildContext } from './context.js';
 import { MapRegistry } from './registry.js';
@@ -27,18 +27,31 @@ export interface RuntimeOptions {
   /**
    * The engine programs run on. The JIT (falling back to the interpreter for
    * what it cannot compile) checks no region bounds, so it is for verified
-   * programs; until the runtime verifies before it runs, the default is the
-   * interpreter, which checks every access.
+   * programs and the default when they are; unverified programs default to
+   * the interpreter, which checks every access.
    */
   readonly engine?: EngineName;
   /**
    * Verify every program at load with tsbpf's verifier (the kernel's rules):
    * a refusal throws its VerifierError, and accepted programs run on the JIT
-   * unless `engine` says otherwise.
+   * unless `engine` says otherwise. Default true, as in the kernel; `false` is
+   * the explicit opt-out for programs the verifier refuses or does not model.
    */
   readonly verify?: boolean;
   /** Makes maps before the built-in types are tried (a host's own map types); undefined falls through. */
   readonly mapFactory?: (spec: MapSpec, space: AddressSpace, cpus: number) => BpfMap | undefined;
+}
+
+/** How `Runtime.load` takes a program. */
+export interface LoadOptions {
+  readonly name?: string;
+  readonly type?: ProgramTypeName;
+  /** Map, global-data and kfunc references by instruction (an ObjectSpec program's). */
+  readonly references?: ProgramSpec['references'];
+  readonly engine?: EngineName;
+  readonly license?: string;
+  /** What the object's BTF says of the program's functions (func_info, global functions), for the verifier. */
+  readonly functions?: Pick<VerifyOptions, 'funcInfo' | 'globalFunctions'>;
 }
 
 export interface TestRunOptions {
@@ -174,7 +187,7 @@ export class Runtime {
       ...basicHelpers<RuntimeEnv>(), ...mapHelpers<RuntimeEnv>(), ...packetHelpers<RuntimeEnv>(), ...callbackHelpers<RuntimeEnv>(), ...syncHelpers<RuntimeEnv>(),
     ]);
     this.#factory = options.mapFactory;
-    this.#verify = options.verify ?? false;
+    this.#verify = options.verify ?? true;
     this.#engine = options.engine ?? (this.#verify ? 'jit' : 'interpreter');
   }
 
@@ -224,7 +237,12 @@ export class Runtime {
   /** The JS frames calling into the runtime, outside tsbpf's own code, as stable addresses. */
   #captureStack(): bigint[] {
     const here = new URL('../', import.meta.url).pathname;
-    const lines = (new Error().stack ?? '').split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
+    // Compiled programs add wasm and glue frames: look deeper than V8's default of 10.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 64;
+    const stack = new Error().stack ?? '';
+    Error.stackTraceLimit = limit;
+    const lines = stack.split('\n').slice(1).map((l) => l.trim().replace(/^at /, ''));
     // tsbpf's own frames (compiled programs included) are not the caller's stack.
     const ours = (l: string) => (l.includes(here) && !/\.test\.js:/.test(l)) || l.includes('wasm://');
     const first = lines.findIndex((l) => !ours(l));
@@ -248,7 +266,7 @@ export class Runtime {
    * Loads instructions. Map references are `lddw rX, map_fd(N)` where N is a
    * map id of this runtime, or come from `references` (an ObjectSpec program).
    */
-  load(instructions: readonly Instruction[], options: { name?: string; type?: ProgramTypeName; references?: ProgramSpec['references']; engine?: EngineName; license?: string } = {}): RuntimeProgram {
+  load(instructions: readonly Instruction[], options: LoadOptions = {}): RuntimeProgram {
     const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
     const resolve = (insn: Instruction, index: number): bigint => {
       const ref = byIndex.get(index);
@@ -298,7 +316,7 @@ export class Runtime {
       const instructions = p.coreRelocations.length && spec.btf
         ? applyCoreRelocations(p, spec.btf, options.targetBtf ?? spec.btf).instructions
         : p.instructions;
-      programs.set(p.name, this.load(instructions, { name: p.name, type: p.type, references: p.references, license: spec.license }));
+      programs.set(p.name, this.load(instructions, { name: p.name, type: p.type, references: p.references, license: spec.license, functions: functionOptions(spec, p, p.type) }));
     }
     for (const m of spec.maps) {
       for (const [slot, name] of m.initialSlots ?? []) {
@@ -310,11 +328,16 @@ export class Runtime {
   }
 
   /** Runs the verifier over a program about to load, with this runtime's maps and helpers. */
-  #verifyProgram(insns: readonly Instruction[], type: ProgramTypeName, options: { name?: string; references?: ProgramSpec['references']; license?: string }): void {
+  #verifyProgram(insns: readonly Instruction[], type: ProgramTypeName, options: LoadOptions): void {
     if (!isModelledType(type)) throw new Error(`program ${options.name ?? ''}: the verifier does not model ${type} programs; load it with verify: false`);
     const byIndex = new Map((options.references ?? []).map((r) => [r.index, r]));
+    const describe = (spec: MapSpec, name: string | undefined, inner: MapSpec | undefined): MapInfo => ({
+      name, type: spec.type, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags ?? 0,
+      // Maps of maps: a lookup gives the inner map, which the verifier must know.
+      ...(inner ? { innerMap: describe(inner, undefined, undefined) } : {}),
+    });
     const info = (map: BpfMap, offset?: number): MapReference => ({
-      map: { name: map.name, type: map.spec.type, keySize: map.spec.keySize, valueSize: map.spec.valueSize, maxEntries: map.spec.maxEntries, flags: map.spec.flags ?? 0 },
+      map: describe(map.spec, map.name, (map as { readonly innerMap?: MapSpec }).innerMap),
       ...(offset !== undefined ? { offset } : {}),
     });
     const helpers = {
@@ -322,6 +345,7 @@ export class Runtime {
       get: (id: number) => (this.helpers.has(id) ? KERNEL_HELPERS.get(id) ?? this.helpers.get(id) : undefined),
     };
     const result = verify(insns, {
+      ...options.functions,
       programType: type,
       helpers,
       license: options.license ?? 'GPL',

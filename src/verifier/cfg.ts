@@ -16,6 +16,8 @@ export interface ControlFlow {
   readonly prunePoints: ReadonlySet<number>;
   /** Slots reached other than by falling through (jump targets, call returns, callee starts): the kernel records how it got there. */
   readonly jmpPoints: ReadonlySet<number>;
+  /** Calls of helpers that call back (bpf_loop…): a state is always remembered there. */
+  readonly forceCheckpoints: ReadonlySet<number>;
   /** Bitmask of r0–r9 read before written on some path from each slot. */
   readonly liveBefore: readonly number[];
   /**
@@ -36,6 +38,9 @@ export interface CfgFault {
 
 /** Privileged programs may hold up to a million instructions (BPF_COMPLEXITY_LIMIT_INSNS). */
 export const MAX_PROGRAM_INSNS = 1_000_000;
+
+/** Helpers that call a program function back synchronously: for_each_map_elem, find_vma, loop, user_ringbuf_drain. */
+export const CALLBACK_HELPERS: ReadonlySet<number> = new Set([164, 180, 181, 209]);
 
 const isJump = (i: Instruction) => i.op.kind === 'jump' || i.op.kind === 'ja';
 
@@ -93,11 +98,11 @@ export function analyzeControlFlow(
   if (len > MAX_PROGRAM_INSNS) {
     return { code: 'TOO_LARGE', kernel: `program too large (${len} insns)`, explanation: `The program has ${len} instructions; the limit is ${MAX_PROGRAM_INSNS}.`, insn: -1 };
   }
-  // Subprograms start at 0 and at every local call target (add_subprog_and_kfunc).
+  // Subprograms start at 0, at every local call target and every function a lddw names (add_subprog_and_kfunc).
   const starts = new Set<number>([0]);
   for (let i = 0; i < len; i++) {
     const insn = insns[i]!;
-    if (insn.op.kind === 'call' && insn.op.target === 'local') {
+    if ((insn.op.kind === 'call' && insn.op.target === 'local') || (insn.op.kind === 'lddw' && insn.op.pseudo === 'func')) {
       const target = branchTarget(insn, i)!;
       if (target < 0 || target >= len) {
         return { code: 'JUMP_OUT_OF_RANGE', kernel: 'call to invalid destination', explanation: `The call at ${i} targets instruction ${target}, outside the program.`, insn: i };
@@ -138,6 +143,7 @@ export function analyzeControlFlow(
   // check_cfg: depth-first from 0, calls descending into their callees.
   const prunePoints = new Set<number>();
   const jmpPoints = new Set<number>();
+  const forceCheckpoints = new Set<number>();
   const seen = new Uint8Array(len);
   const stack = [0];
   seen[0] = 1;
@@ -163,9 +169,24 @@ export function analyzeControlFlow(
     } else if (op.kind === 'ja') {
       prunePoints.add(branchTarget(insn, t)!);
       jmpPoints.add(branchTarget(insn, t)!);
+    } else if (op.kind === 'lddw' && op.pseudo === 'func') {
+      // A callback: reachable through the helper that will call it (visit_func_call_insn).
+      prunePoints.add(t);
+      prunePoints.add(t + 2);
+      jmpPoints.add(t + 2);
+      const target = branchTarget(insn, t)!;
+      jmpPoints.add(target);
+      const fault = visit(t, target);
+      if (fault) return fault;
     } else if (op.kind === 'call') {
       prunePoints.add(t + 1);
       jmpPoints.add(t + 1);
+      if (op.target === 'helper' && CALLBACK_HELPERS.has(insn.imm)) {
+        // The callback returns to the call itself, which is verified again until the states converge.
+        prunePoints.add(t);
+        jmpPoints.add(t);
+        forceCheckpoints.add(t);
+      }
       if (op.target === 'local') {
         prunePoints.add(t);
         const target = branchTarget(insn, t)!;
@@ -185,7 +206,7 @@ export function analyzeControlFlow(
       return { code: 'UNREACHABLE', kernel: `unreachable insn ${i}`, explanation: `Instruction ${i} can never run: no path from the start reaches it.`, insn: i };
     }
   }
-  return { subprogStarts, subprogOf, prunePoints, jmpPoints, liveBefore: liveness(insns, argCount), scc: loops(insns) };
+  return { subprogStarts, subprogOf, prunePoints, jmpPoints, forceCheckpoints, liveBefore: liveness(insns, argCount), scc: loops(insns) };
 }
 
 /** Backward dataflow: registers read before written on some path (r10 excluded). */
@@ -252,7 +273,9 @@ function loops(insns: readonly Instruction[]): number[] {
         onStack[w] = 0;
         members.push(w);
       } while (w !== v);
-      if (members.length > 1 || out.includes(v)) {
+      // A call that calls back loops through its callback (compute_scc): it is a loop of its own.
+      const callsBack = insns[v]!.op.kind === 'call' && (insns[v]!.op as { target: string }).target === 'helper' && CALLBACK_HELPERS.has(insns[v]!.imm);
+      if (members.length > 1 || out.includes(v) || callsBack) {
         count++;
         for (const m of members) scc[m] = count;
       }

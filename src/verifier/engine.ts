@@ -11,7 +11,7 @@ import {
   type Tnum, aluScalar, endianScalar, immScalar, constScalar, unknownScalar, isConst, refineBranch,
   tnumIsConst, tnumAdd, tnumConst, tnumIsAligned, formatTnum, zeroExtendScalar, signExtendScalar, S64_MIN, S64_MAX,
 } from './scalar/index.js';
-import { analyzeControlFlow, type ControlFlow } from './cfg.js';
+import { CALLBACK_HELPERS, analyzeControlFlow, type ControlFlow } from './cfg.js';
 import { type ProgramType, isBtfProgramType, bpfSockCommonValid, bpfSockValid, ctxAccess, defaultAttachType, packetHelperArgs, returnRange, writesPacket } from './context.js';
 import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
@@ -24,7 +24,7 @@ import { BTF_HELPER_STRUCTS, KERNEL_HELPERS } from './helpers.js';
 import type { GlobalFunction } from './global-funcs.js';
 import { BTF_TRUSTED, btfPointerAccess, checkBtfArg, sameBtfPointee } from './btf-access.js';
 import { checkKfuncCall } from './kfunc.js';
-import { type AttachBtf, btfHelperAllowed, btfHelperProtoDiffers, btfReturnRange, tcpCaWrite, tracingCtxAccess } from './tracing-context.js';
+import { type AttachBtf, btfHelperAllowed, btfHelperProto, btfHelperProtoDiffers, btfReturnRange, tcpCaWrite, tracingCtxAccess } from './tracing-context.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
 export const COMPLEXITY_LIMIT = 1_000_000;
@@ -71,6 +71,8 @@ export interface VerifyOptions {
   readonly resolveMap?: (insn: Instruction, index: number) => MapReference | undefined;
   /** Functions Linux verifies on their own (BTF linkage global; see {@link globalFunctions}). */
   readonly globalFunctions?: readonly GlobalFunction[];
+  /** Whether the program comes with BTF func_info (objects built with -g): callbacks need it. */
+  readonly funcInfo?: boolean;
   /** tracing, struct_ops and lsm programs: the attach target, whose BTF types the context (tracing-context.ts). */
   readonly attachBtf?: AttachBtf;
   /** The kfunc a call at slot `index` names (objects leave its BTF id to the loader and keep the name). */
@@ -105,6 +107,8 @@ interface CallMeta {
   release?: number;
   /** get_constant_map_key's result, −1 when unknown. */
   constKey: number;
+  /** The function an ARG_PTR_TO_FUNC argument names (its first slot). */
+  callback?: number;
 }
 
 /** Helpers whose prototype sets pkt_access: only they may be given packet pointers. */
@@ -143,6 +147,8 @@ interface PathState extends Segment {
   path: PathNode | undefined;
   firstIdx: number;
   history: HistoryEntry[];
+  /** Callback bodies entered on this path (callback_unroll_depth): iterations that look alike are not an infinite loop. */
+  callbackUnroll: number;
 }
 
 interface AcquiredRef { readonly id: number; readonly insn: number }
@@ -154,6 +160,7 @@ interface StoredState extends Segment {
   branches: number;
   /** Where it was remembered (insn_idx) and the instruction before (last_insn_idx). */
   readonly idx: number;
+  readonly callbackUnroll: number;
   readonly lastIdx: number;
   hits: number;
   misses: number;
@@ -204,7 +211,7 @@ const ALU_SYMBOL: Partial<Record<AluName, string>> = {
   mod: '%=', smod: '%=', xor: '^=', mov: '=', arsh: 's>>=',
 };
 const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
-const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem', 'mem']);
+const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem', 'mem', 'map_key']);
 /** MAX_PACKET_OFF. */
 const MAX_PACKET_OFF = 0xffff;
 /** BPF_MAX_VAR_OFF. */
@@ -212,7 +219,7 @@ const MAX_VAR_OFF = 1n << 29n;
 /** reg->range markers of mark_pkt_end. */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
 /** Pointer types that are never NULL (reg_not_null). */
-const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common']);
+const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common', 'map_key']);
 const ZERO = constScalar(0n);
 
 /**
@@ -268,7 +275,10 @@ class Verifier {
   readonly loopVisits = new Map<string, LoopVisit>();
   /** The register a store writes to the stack, for STACK_ZERO precision; −1 for immediates. */
   valueRegno = -1;
+  /** Paths waiting to be explored: the other side of branches, callback entries (env->head). */
+  readonly pending: { state: PathState; idx: number; from: number }[] = [];
   readonly globals: readonly GlobalFunction[];
+  readonly funcInfo: boolean;
   readonly calledGlobals = new Set<number>();
   readonly verifiedGlobals = new Set<number>();
   /** The global function being verified on its own, if any. */
@@ -292,6 +302,7 @@ class Verifier {
     this.maps = options.maps;
     this.resolveMap = options.resolveMap;
     this.globals = options.globalFunctions ?? [];
+    this.funcInfo = options.funcInfo ?? false;
     this.gpl = ['GPL', 'GPL v2', 'GPL and additional rights', 'Dual BSD/GPL', 'Dual MIT/GPL', 'Dual MPL/GPL']
       .includes(options.license ?? 'GPL');
   }
@@ -314,11 +325,6 @@ class Verifier {
     if (isBtfProgramType(this.type) && !this.attachBtf) {
       return this.result(new VerifierError('UNSUPPORTED', `${this.type} programs need their attach target's BTF`, `The context of a ${this.type} program is typed by what it attaches to; pass attachBtf.`, -1));
     }
-    const callback = this.insns.findIndex((insn) => insn.op.kind === 'lddw' && insn.op.pseudo === 'func');
-    if (callback >= 0) {
-      // Callbacks are subprograms reached only through a helper; the control-flow check would call them unreachable.
-      return this.result(new VerifierError('UNSUPPORTED', 'callbacks (lddw of a function) are not supported', 'Helpers taking callbacks (bpf_loop, for_each_map_elem, timers) are not modelled yet.', callback, this.disasm(callback)));
-    }
     const argCount = (id: number) => this.helpers.get(id)?.proto.args.length ?? 5;
     const cfg = analyzeControlFlow(this.insns, argCount);
     if ('code' in cfg) {
@@ -327,7 +333,7 @@ class Verifier {
     this.cfg = cfg;
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointerReg('ptr_to_ctx');
-    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined, firstIdx: 0, history: [] };
+    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined, firstIdx: 0, history: [], callbackUnroll: 0 };
     try {
       this.explore();
       this.verifyGlobalFunctions();
@@ -374,7 +380,7 @@ class Verifier {
         this.entryFunction = fn;
         this.explored.clear();
         this.loopVisits.clear();
-        this.cur = { frames: [frame], refs: [], parent: undefined, path: undefined, firstIdx: fn.start, history: [] };
+        this.cur = { frames: [frame], refs: [], parent: undefined, path: undefined, firstIdx: fn.start, history: [], callbackUnroll: 0 };
         this.idx = fn.start;
         this.prevIdx = -1;
         this.explore();
@@ -434,7 +440,7 @@ class Verifier {
 
   /** do_check: follow the current path; on its end, pop the next pushed one. */
   explore(): void {
-    const pending: { state: PathState; idx: number; from: number }[] = [];
+    const pending = this.pending;
     let printState = this.level > 0;
     for (;;) {
       if (++this.processed > this.limit) {
@@ -734,10 +740,20 @@ class Verifier {
           bt.regs[bt.frame] = bt.regs[bt.frame]! | args;
           return;
         }
+        if (op.target === 'helper' && CALLBACK_HELPERS.has(insn.imm) && i !== subseq - 1) {
+          // Reached from a callback's first instruction: its r1–r5 were set by the helper, not passed on from the caller.
+          if ((bt.regs[bt.frame]! & ~ARG_REGS) || bt.slots[bt.frame]!.size || bt.frame === 0) throw new GiveUp();
+          bt.regs[bt.frame] = 0;
+          bt.frame--;
+          return;
+        }
         bt.clear(0);
         if (bt.regs[bt.frame]! & ARG_REGS || op.target !== 'helper') throw new GiveUp();
         return;
       case 'exit': {
+        // A callback returns to the helper call, which set the callee's r1–r5 itself.
+        const after = subseq >= 0 ? this.insns[subseq] : undefined;
+        if (after && after.op.kind === 'call' && after.op.target === 'helper' && CALLBACK_HELPERS.has(after.imm)) bt.regs[bt.frame] = bt.regs[bt.frame]! & ~ARG_REGS;
         // Walking back into a callee from its return: r0 is what it returned.
         const r0 = subseq - 1 >= 0 && this.insns[subseq - 1]!.op.kind === 'call' && (this.insns[subseq - 1]!.op as { target: string }).target === 'local' && bt.has(0);
         if (bt.regs[bt.frame]! & ARG_REGS || bt.frame + 1 >= MAX_CALL_FRAMES) throw new GiveUp();
@@ -758,12 +774,20 @@ class Verifier {
     const idx = this.idx;
     const list = this.explored.get(idx) ?? [];
     // A long history is checkpointed regardless (the kernel bounds jmp_history so).
-    const force = this.cur.history.length > 40;
+    // So is every call of a helper that calls back, where the callback's iterations must converge.
+    const callsBack = this.cfg.forceCheckpoints.has(idx);
+    const force = callsBack || this.cur.history.length > 40;
     // Otherwise remember states only every 2 jumps and 8 instructions (the kernel's heuristic).
     let addNew = force || (this.jmpsProcessed - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8);
     for (let n = 0; n < list.length; n++) {
       const old = list[n]!;
-      if (old.branches > 0) {
+      let hit = false;
+      let loop = false;
+      if (old.branches > 0 && callsBack) {
+        // Another round of the callback that ends within an earlier one adds nothing: the iterations converged.
+        hit = this.statesEqual(old.frames, old.refs, 'range_within');
+        loop = hit;
+      } else if (old.branches > 0) {
         // A state still being explored (a loop ancestor): identical means the loop makes no progress.
         if (this.statesExact(old)) {
           reject('INFINITE_LOOP', `infinite loop detected at insn ${idx}`,
@@ -773,20 +797,23 @@ class Verifier {
       } else {
         // Inside a loop still being explored, precision marks may grow: compare every scalar then.
         const visit = this.loopVisitOf(old.frames, old.idx);
-        const loop = visit !== undefined && visit.backedges.length > 0;
-        if (this.statesEqual(old.frames, old.refs, loop ? 'range_within' : 'not_exact')) {
-          old.hits++;
-          if (this.cfg.jmpPoints.has(idx)) this.pushHistory();
-          const here: PrunedAt = { frames: this.cur.frames, parent: this.cur.parent, firstIdx: this.cur.firstIdx, history: [...this.cur.history], idx };
-          // What the old state's continuation relied on, this path relied on too.
-          this.propagatePrecision(old, here);
-          if (loop) visit.backedges.push({ state: { ...here, frames: this.cur.frames.map(cloneFrame) }, equal: old });
-          return true;
-        }
+        loop = visit !== undefined && visit.backedges.length > 0;
+        hit = this.statesEqual(old.frames, old.refs, loop ? 'range_within' : 'not_exact');
+      }
+      if (hit) {
+        old.hits++;
+        if (this.cfg.jmpPoints.has(idx)) this.pushHistory();
+        const here: PrunedAt = { frames: this.cur.frames, parent: this.cur.parent, firstIdx: this.cur.firstIdx, history: [...this.cur.history], idx };
+        // What the old state's continuation relied on, this path relied on too.
+        this.propagatePrecision(old, here);
+        // Marks the old state gains later must reach this path too: keep it as a backedge of the loop.
+        if (loop) this.loopVisitOf(old.frames, old.idx)?.backedges.push({ state: { ...here, frames: this.cur.frames.map(cloneFrame) }, equal: old });
+        return true;
       }
       if (addNew) old.misses++;
-      // Evict states that keep failing to prune (the kernel keeps n = 3).
-      if (old.misses > old.hits * 3 + 3) { list.splice(n, 1); n--; this.liveStates--; }
+      // Evict states that keep failing to prune (the kernel keeps n = 3; 64 for callback calls still iterating).
+      const keep = callsBack && old.branches > 0 ? 64 : 3;
+      if (old.misses > old.hits * keep + keep) { list.splice(n, 1); n--; this.liveStates--; }
     }
     if (!addNew) return false;
     this.prevJmps = this.jmpsProcessed;
@@ -794,7 +821,7 @@ class Verifier {
     const frames = this.cur.frames.map(cloneFrame);
     const stored: StoredState = {
       frames, refs: this.cur.refs, branches: 1, parent: this.cur.parent, hits: 0, misses: 0,
-      idx, lastIdx: this.prevIdx, firstIdx: this.cur.firstIdx, history: this.cur.history,
+      idx, lastIdx: this.prevIdx, firstIdx: this.cur.firstIdx, history: this.cur.history, callbackUnroll: this.cur.callbackUnroll,
     };
     list.unshift(stored);
     this.explored.set(idx, list);
@@ -813,7 +840,7 @@ class Verifier {
   statesExact(stored: StoredState): boolean {
     const old = stored.frames;
     const cur = this.cur.frames;
-    if (old.length !== cur.length || !sameRefs(stored.refs, this.cur.refs)) return false;
+    if (old.length !== cur.length || stored.callbackUnroll !== this.cur.callbackUnroll || !sameRefs(stored.refs, this.cur.refs)) return false;
     for (let i = old.length - 1; i >= 0; i--) {
       const o = old[i]!;
       const c = cur[i]!;
@@ -888,6 +915,10 @@ class Verifier {
           this.writeReg(insn.dst, scalarReg(constScalar(insn.imm64 ?? BigInt(insn.imm))));
         } else if (op.pseudo === 'map_fd' || op.pseudo === 'map_idx' || op.pseudo === 'map_value' || op.pseudo === 'map_idx_value') {
           this.writeReg(insn.dst, this.mapLddw(insn, i, op.pseudo === 'map_value' || op.pseudo === 'map_idx_value'));
+        } else if (op.pseudo === 'func') {
+          // Linux needs the program's BTF func_info to know what a callback is.
+          if (!this.funcInfo) reject('MISSING_BTF', 'missing btf func_info', 'A function address (a callback) needs the program\'s BTF func_info; load the object with its BTF.');
+          this.writeReg(insn.dst, { ...pointerReg('func'), callback: i + 1 + insn.imm });
         } else {
           reject('UNSUPPORTED', `unsupported lddw src ${insn.src}`, `lddw with pseudo source "${op.pseudo}" (BTF ids, functions) is not modelled yet.`);
         }
@@ -1089,6 +1120,11 @@ class Verifier {
     }
     if (isPacket(base)) return this.packetAccess(regno, base, off, size, kind, value);
     if (base.type === 'map_value') return this.mapValueAccess(regno, base, off, size, kind, value, strictAlign);
+    if (base.type === 'map_key') {
+      if (kind === 'write') reject('INVALID_MEMORY_ACCESS', `write to change key R${regno} not allowed`, 'A map key handed to a callback is read-only.');
+      this.memRegion(regno, base, base.off + off, size, base.map!.keySize, false);
+      return unknownReg();
+    }
     if (base.type === 'ringbuf_mem' || base.type === 'mem') {
       if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into mem`, 'A pointer may not be stored into helper memory.');
       this.memRegion(regno, base, base.off + off, size, base.memSize ?? 0, false);
@@ -1541,14 +1577,16 @@ class Verifier {
   forkState(): PathState {
     return {
       frames: this.cur.frames.map(cloneFrame), refs: this.cur.refs, parent: this.cur.parent, path: this.cur.path,
-      firstIdx: this.cur.firstIdx, history: [...this.cur.history],
+      firstIdx: this.cur.firstIdx, history: [...this.cur.history], callbackUnroll: this.cur.callbackUnroll,
     };
   }
 
   helperCall(id: number): void {
     const helper = this.helpers.get(id);
     if (!helper) reject('UNKNOWN_HELPER', `invalid func unknown#${id}`, `No helper with id ${id} is known to this verifier (supply its prototype in the helper table).`);
-    const { proto, name } = helper!;
+    const { name } = helper!;
+    // Some helpers take other arguments in BTF-typed programs (tcp_ca's setsockopt takes the BTF socket).
+    const proto = btfHelperProto(this.attachBtf, id) ?? helper!.proto;
     const available = (helper!.availableTo ? helper!.availableTo(this.type, this.attach) : !proto.programTypes || proto.programTypes.includes(this.type)) && btfHelperAllowed(this.attachBtf, name, id);
     if (!available) {
       reject('UNKNOWN_HELPER', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to ${this.type} programs.`);
@@ -1565,6 +1603,14 @@ class Verifier {
       if (meta.map.flags & RDONLY_PROG && ['map_delete_elem', 'map_update_elem', 'map_push_elem', 'map_pop_elem'].includes(name)) {
         reject('HELPER_ARGUMENT', 'write into map forbidden', `bpf_${name} would change ${meta.map.name ?? 'a map'}, which is read-only for programs.`);
       }
+    }
+    if (CALLBACK_HELPERS.has(id)) {
+      if ((name !== 'loop' && name !== 'for_each_map_elem') || meta.callback === undefined) reject('UNSUPPORTED', `callbacks of bpf_${name} are not modelled`, `What bpf_${name} passes its callback is not modelled yet.`);
+      const ctxArg = this.frame.regs[3]!;
+      // set_loop_callback_state: (u32 index, void *ctx); set_map_elem_callback_state: (map, key, value, ctx).
+      const args = name === 'loop' ? [unknownReg(), ctxArg]
+        : [{ ...pointerReg('map_ptr'), map: meta.map }, { ...pointerReg('map_key'), map: meta.map }, { ...pointerReg('map_value'), map: meta.map }, ctxArg];
+      this.pushCallback(this.idx, meta.callback!, args);
     }
     if (name === 'tail_call') {
       this.checkReferenceLeak('tail_call');
@@ -1652,6 +1698,7 @@ class Verifier {
         if (!struct || !btf) return reject('UNSUPPORTED', `unsupported argument kind btf_id of bpf_${helper}`, `Argument ${r} of bpf_${helper} takes a kernel struct not described here.`);
         const why = checkBtfArg(r, {
           ...(reg.type === 'ptr_to_btf_id' && reg.btf ? { pointee: reg.btf } : {}), typeStr: typeName(reg), off: reg.off,
+          ...(reg.type.startsWith('sock') || reg.type.includes('tcp_sock') || reg.type.includes('xdp_sock') ? { sockPointer: reg.type } : {}),
           varOffZero: tnumIsConst(reg.value.varOff) && reg.value.varOff.value === 0n,
         }, btf, struct);
         if (why) reject(why.code, why.kernel, why.explanation);
@@ -1669,6 +1716,8 @@ class Verifier {
         meta.map = reg.map;
         return;
       case 'map_key': case 'map_value': case 'uninit_map_value': {
+        // ARG_PTR_TO_MAP_VALUE_OR_NULL: bpf_sk_storage_get may be given no initial value.
+        if (kind === 'map_value' && isNull && helper === 'sk_storage_get') return;
         if (!MEM_TYPES.has(reg.type)) bad(MEM_EXPECTED);
         const map = meta.map;
         if (!map) return reject('HELPER_ARGUMENT', `invalid map_ptr to access map->${kind === 'map_key' ? 'key' : 'value'}`, 'The map argument must come first.');
@@ -1717,6 +1766,15 @@ class Verifier {
       case 'const_str':
         this.constString(r, reg);
         return;
+      case 'func':
+        if (reg.type !== 'func') bad('func');
+        this.zeroOffset(r, reg);
+        meta.callback = reg.callback;
+        return;
+      case 'stack_or_null':
+        if (isNull) return;
+        if (reg.type !== 'ptr_to_stack') bad('fp');
+        return;
       default:
         reject('UNSUPPORTED', `unsupported argument kind ${kind}`, `Helper arguments of kind ${kind} are not modelled yet.`);
     }
@@ -1742,6 +1800,10 @@ class Verifier {
         this.memRegion(r, reg, reg.off, size, map.valueSize, zeroOk);
         return;
       }
+      case 'map_key':
+        if (uninit) reject('HELPER_ARGUMENT', `R${r} cannot write into map_key`, 'A map key handed to a callback is read-only.');
+        this.memRegion(r, reg, reg.off, size, reg.map!.keySize, zeroOk);
+        return;
       case 'ringbuf_mem': case 'mem':
         this.memRegion(r, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
         return;
@@ -1848,6 +1910,7 @@ class Verifier {
       if (r0.type === 'ptr_to_stack') {
         reject('RETURN_VALUE', 'cannot return stack pointer to the caller', 'A function may not return a pointer into its own stack frame, which is gone after it returns.');
       }
+      if (this.frame.inCallback) return this.callbackExit(r0);
       if (r0.type !== 'scalar') {
         reject('RETURN_VALUE', `At subprogram exit the register R0 is not a scalar value (${typeName(r0)})`, 'A function called with bpf-to-bpf call must return a number.');
       }
@@ -1884,6 +1947,58 @@ class Verifier {
     const bounds = `${smin > S64_MIN ? ` smin=${smin}` : ''}${smax < S64_MAX ? ` smax=${smax}` : ''}` || ' unknown scalar value';
     reject('RETURN_VALUE', `At program exit the register R0 has${bounds} should have been in [${range[0]}, ${range[1]}]`,
       `A ${this.type} program must return a number in [${range[0]}, ${range[1]}], and R0 may hold another one here.`);
+  }
+
+  /**
+   * push_callback_call: the helper will call `callback` an unknown number of
+   * times. The path goes on after the call (no call at all); a new path
+   * enters the callback from the state before the call, and returns to the
+   * call itself, which runs again until the states there converge.
+   */
+  pushCallback(i: number, callback: number, args: readonly Reg[]): void {
+    if (this.cur.frames.length >= MAX_CALL_FRAMES) {
+      reject('CALL_TOO_DEEP', `the call stack of ${this.cur.frames.length + 1} frames is too deep`, `The callback would need ${this.cur.frames.length + 1} nested frames; at most ${MAX_CALL_FRAMES} are allowed.`);
+    }
+    const subprog = this.cfg.subprogOf[callback]!;
+    const edges = this.callEdges.get(this.frame.subprog) ?? new Set<number>();
+    edges.add(subprog);
+    this.callEdges.set(this.frame.subprog, edges);
+    const state = this.forkState();
+    state.callbackUnroll++;
+    const frame: Frame = { ...newFrame(state.frames.length, i, subprog), inCallback: true };
+    args.forEach((reg, a) => { frame.regs[a + 1] = reg; });
+    state.frames.push(frame);
+    if (state.parent) state.parent.branches++;
+    this.pending.push({ state, idx: callback, from: i });
+  }
+
+  /** prepare_func_exit for a callback: R0 in [0, 1], then back to the helper call that called it. */
+  callbackExit(r0: Reg): number {
+    if (r0.type !== 'scalar') reject('RETURN_VALUE', 'R0 not a scalar value', 'A callback must return a number.');
+    this.markPrecise(0);
+    const v = this.frame.regs[0]!.value;
+    if (v.smin < 0n || v.smax > 1n) {
+      const bounds = `${v.smin > S64_MIN ? ` smin=${v.smin}` : ''}${v.smax < S64_MAX ? ` smax=${v.smax}` : ''}` || ' unknown scalar value';
+      reject('RETURN_VALUE', `At callback return the register R0 has${bounds} should have been in [0, 1]`, 'A bpf_loop callback returns 0 to go on or 1 to stop.');
+    }
+    const callee = this.cur.frames.pop()!;
+    // widen_imprecise_scalars: numbers no decision relied on are forgotten, so the iterations converge.
+    const prev = this.explored.get(callee.callsite)?.find((old) => old.frames.length === this.cur.frames.length && old.frames.every((f, k) => f.callsite === this.cur.frames[k]!.callsite));
+    if (prev) {
+      prev.frames.forEach((old, fr) => {
+        const cur = this.cur.frames[fr]!;
+        const widen = (o: Reg, c: Reg) => (o.type === 'scalar' && c.type === 'scalar' && !o.precise && !c.precise && !sameReg(o, c) ? unknownReg() : c);
+        for (let r = 0; r < 10; r++) cur.regs[r] = widen(old.regs[r]!, cur.regs[r]!);
+        for (let spi = 0; spi < Math.min(old.stack.length, cur.stack.length); spi++) {
+          const o = old.stack[spi], c = cur.stack[spi];
+          if (!o || !c || o.types[7] !== 'spill' || c.types[7] !== 'spill') continue;
+          const w = widen(o.spilled, c.spilled);
+          if (w !== c.spilled) cur.stack[spi] = { types: c.types, spilled: w };
+        }
+      });
+    }
+    this.scratched.clear();
+    return callee.callsite;
   }
 
   /** check_max_stack_depth: the deepest chain of frames, each rounded up to 32 bytes, fits in 512. */

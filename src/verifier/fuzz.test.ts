@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { type Instruction, make, DecodeError } from '../isa/index.js';
 import { verify, VerifierError } from './index.js';
 import { CORPUS } from './testdata/corpus.js';
-import { rng } from './testdata/random.js';
+import { RANDOM_CALL_COUNT, RANDOM_COUNT, randomCallProgram, randomProgram, rng } from './testdata/random.js';
+import { Runtime } from '../runtime/index.js';
+import { MemoryAccessError } from '../vm/index.js';
 
 
 const OPCODES = [
@@ -33,9 +35,26 @@ function randomInsn(next: () => number, len: number, at: number): Instruction | 
   }
 }
 
+/** One runtime for every accepted program: it runs them unverified (they just were), on the interpreter, which checks each access. */
+const runtime = new Runtime({ verify: false, engine: 'interpreter' });
+let ranAccepted = 0;
+
+/** An accepted program must run without touching memory it may not: what the verifier promised. */
+function runAccepted(insns: readonly Instruction[], type: 'xdp' | 'socket_filter', seed: number): void {
+  const program = runtime.load(insns, { type });
+  try {
+    program.testRun({ data: new Uint8Array(64).map((_, i) => i * 7 + seed) });
+    ranAccepted++;
+  } catch (e) {
+    if (e instanceof MemoryAccessError) assert.fail(`seed ${seed}: the verifier accepted a program that faults: ${e.message}`);
+    throw e;
+  }
+}
+
 function checkOutcome(insns: readonly Instruction[], seed: number): void {
   const started = Date.now();
-  const r = verify(insns, { complexityLimit: 20_000, programType: seed % 2 ? 'xdp' : 'socket_filter', logLevel: seed % 3 === 0 ? 2 : 0 });
+  const type = seed % 2 ? 'xdp' : 'socket_filter';
+  const r = verify(insns, { complexityLimit: 20_000, programType: type, logLevel: seed % 3 === 0 ? 2 : 0 });
   assert.ok(Date.now() - started < 2000, `seed ${seed}: took ${Date.now() - started} ms`);
   assert.equal(typeof r.ok, 'boolean');
   assert.ok(r.processed >= 0 && r.processed <= 20_001);
@@ -43,7 +62,7 @@ function checkOutcome(insns: readonly Instruction[], seed: number): void {
     assert.ok(r.error instanceof VerifierError, `seed ${seed}`);
     assert.ok(r.error.insn >= -1 && r.error.insn < insns.length, `seed ${seed}: fault index ${r.error.insn}`);
     assert.ok(r.error.kernelMessage.length > 0);
-  }
+  } else runAccepted(insns, type, seed);
 }
 
 test('random programs never crash or hang the verifier', (t) => {
@@ -87,4 +106,21 @@ test('mutated corpus programs never crash or hang the verifier', () => {
       checkOutcome(insns, seed);
     }
   }
+});
+
+test('the seeded random programs the verifier accepts run without a memory fault', () => {
+  for (let seed = 1; seed <= RANDOM_COUNT; seed++) {
+    const insns = randomProgram(seed);
+    if (verify(insns, { programType: 'socket_filter' }).ok) runAccepted(insns, 'socket_filter', seed);
+  }
+  for (let seed = 1; seed <= RANDOM_CALL_COUNT; seed++) {
+    const { programType, insns } = randomCallProgram(seed);
+    if (verify(insns, { programType }).ok) runAccepted(insns, programType, seed);
+  }
+});
+
+test('accepted random and mutated programs ran in the interpreter without a memory fault', (t) => {
+  // Runs after the tests above, which fed runAccepted.
+  t.diagnostic(`${ranAccepted} accepted programs ran`);
+  assert.ok(ranAccepted > 20, `only ${ranAccepted} accepted programs ran`);
 });

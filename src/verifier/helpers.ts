@@ -65,6 +65,8 @@ const ENTRIES: readonly Entry[] = [
   e(132, 'ringbuf_submit', 'base', ['alloc_mem', 'anything'], 'void'),
   e(133, 'ringbuf_discard', 'base', ['alloc_mem', 'anything'], 'void'),
   e(134, 'ringbuf_query', 'base', ['const_map_ptr', 'anything']),
+  e(181, 'loop', 'base', ['anything', 'func', 'stack_or_null', 'anything']),
+  e(164, 'for_each_map_elem', 'base', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
   e(182, 'strncmp', 'base', ['mem', 'const_size', 'const_str']),
   e(6, 'trace_printk', 'base', ['mem', 'const_size'], 'integer', { gpl: true }),
   e(112, 'probe_read_user', 'base', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
@@ -181,6 +183,11 @@ export const BTF_HELPER_STRUCTS: Readonly<Record<string, Readonly<Partial<Record
   seq_write: { 1: 'seq_file' },
   skb_output: { 1: 'sk_buff' },
   tcp_send_ack: { 1: 'tcp_sock' },
+  // ARG_PTR_TO_BTF_ID_SOCK_COMMON (checkBtfArg knows its own rules).
+  sk_storage_get: { 2: 'sock_common' },
+  sk_storage_delete: { 2: 'sock_common' },
+  setsockopt: { 1: 'sock_common' },
+  getsockopt: { 1: 'sock_common' },
 };
 
 const TC: readonly ProgramType[] = ['sched_cls', 'sched_act'];

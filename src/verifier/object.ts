@@ -9,6 +9,7 @@ import { AttachType, applyCoreRelocations, type ObjectMapSpec, type ObjectSpec, 
 import { BTF_PROGRAM_TYPES, PROGRAM_TYPES, isBtfProgramType, type ProgramType } from './context.js';
 import { verify, type MapReference, type VerifyOptions, type VerifyResult } from './engine.js';
 import { KERNEL_HELPERS } from './helpers.js';
+import { globalFunctions } from './global-funcs.js';
 import { RDONLY_PROG } from './maps.js';
 import type { MapInfo } from './state.js';
 import { type AttachBtf, resolveAttachBtf } from './tracing-context.js';
@@ -88,10 +89,22 @@ export function verifyObjectProgram(spec: ObjectSpec, program: ProgramSpec, opti
   }
   return verify(insns, {
     helpers: KERNEL_HELPERS, license: program.license || spec.license, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
+    ...functionOptions(spec, program, type),
     // libbpf passes the section's attach type at load; cgroup hooks' fields and return values depend on it.
     ...(type === program.type && program.kind?.attachTypeAtLoad && program.attachType ? { expectedAttachType: AttachType[program.attachType] } : {}),
     ...options, programType: type, resolveMap: objectMaps(spec, program),
   });
+}
+
+/**
+ * What the object's BTF says of the program's functions, as libbpf loads
+ * them: func_info is there (callbacks need it), and which functions Linux
+ * verifies on their own (global, not hidden).
+ */
+export function functionOptions(spec: ObjectSpec, program: ProgramSpec, type: string): Pick<VerifyOptions, 'funcInfo' | 'globalFunctions'> {
+  if (!spec.btf || program.funcInfo.length === 0) return {};
+  const loadedStatic = new Set(spec.subprograms.filter((f) => !f.global).map((f) => f.name));
+  return { funcInfo: true, globalFunctions: globalFunctions(spec.btf, program.funcInfo, type, loadedStatic) };
 }
 
 /** The kfunc names of a program's calls, by instruction slot (its `kfunc` references). */

@@ -21,7 +21,11 @@ export type RegType =
   /** PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED: what a BTF pointer to a non-struct yields; read through fault-tolerant loads. */
   | 'rdonly_untrusted_mem'
   /** PTR_TO_MEM of `memSize` bytes: a global function's pointer argument (maybe NULL until checked). */
-  | 'mem' | 'mem_or_null';
+  | 'mem' | 'mem_or_null'
+  /** PTR_TO_FUNC: a function of the program (`callback` is its first slot), for helpers that call back. */
+  | 'func'
+  /** PTR_TO_MAP_KEY: a key of `map`, read-only (bpf_for_each_map_elem's callbacks get one). */
+  | 'map_key';
 
 /** What the verifier knows of a map: the kernel's `struct bpf_map` fields it reads. */
 export interface MapInfo {
@@ -65,6 +69,8 @@ export interface Reg {
    * state is compared with the remembered one; set by precision backtracking.
    */
   readonly precise?: boolean;
+  /** Function pointers: the function's first slot. */
+  readonly callback?: number;
 }
 
 const ZERO = constScalar(0n);
@@ -83,7 +89,7 @@ export const REG_TYPE_NAME: Record<RegType, string> = {
   packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', sock_common: 'sock_common', sock: 'sock', sock_or_null: 'sock_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
   map_value: 'map_value', map_value_or_null: 'map_value_or_null', ringbuf_mem: 'ringbuf_mem', ringbuf_mem_or_null: 'ringbuf_mem_or_null',
   ptr_to_btf_id: 'ptr_', ptr_to_btf_id_or_null: 'ptr_or_null_', rdonly_untrusted_mem: 'rdonly_untrusted_mem',
-  mem: 'mem', mem_or_null: 'mem_or_null',
+  mem: 'mem', mem_or_null: 'mem_or_null', func: 'func', map_key: 'map_key',
 };
 
 /** reg_type_str: REG_TYPE_NAME, with the flag prefixes of BTF pointers (`trusted_ptr_or_null_`). */
@@ -110,6 +116,8 @@ export interface Frame {
   readonly callsite: number;
   readonly frameno: number;
   readonly subprog: number;
+  /** A callback's frame (in_callback_fn): it returns to the helper call that called it, which runs again. */
+  readonly inCallback?: boolean;
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {

@@ -6,6 +6,7 @@
  * (`check_return_code`).
  */
 import type { Btf, BtfType, FuncProtoType } from '../btf/index.js';
+import type { HelperPrototype } from '../helpers/index.js';
 import { BTF_TRUSTED, btfKindStr, isStruct, skipModifiers } from './btf-access.js';
 import { RAW_TP_ARGS } from './raw-tp-args.js';
 import { BTF_HELPER_AVAILABILITY } from './btf-helper-availability.js';
@@ -252,10 +253,23 @@ export function btfHelperAllowed(a: AttachBtf | undefined, helper: string, id: n
 
 /**
  * Helpers whose prototype for BTF-typed programs differs from the one
- * KERNEL_HELPERS models (tracing get_socket_cookie and tcp_ca's
- * set/getsockopt take a BTF socket, not the context); calls to them are not modelled.
+ * KERNEL_HELPERS models and is not given by btfHelperProto (tracing's
+ * get_socket_cookie takes a BTF socket, not the context); calls to them are not modelled.
  */
-export const btfHelperProtoDiffers = (a: AttachBtf | undefined, id: number): boolean => !!a && [46, 49, 57].includes(id);
+export const btfHelperProtoDiffers = (a: AttachBtf | undefined, id: number): boolean =>
+  !!a && (id === 46 || ((id === 49 || id === 57) && a.kind !== 'struct_ops'));
+
+/**
+ * bpf_tcp_ca_get_func_proto's own prototypes: bpf_sk_setsockopt_proto and
+ * bpf_sk_getsockopt_proto take the socket as ARG_PTR_TO_BTF_ID_SOCK_COMMON
+ * (its struct in BTF_HELPER_STRUCTS), not the context.
+ */
+export function btfHelperProto(a: AttachBtf | undefined, id: number): HelperPrototype | undefined {
+  if (a?.kind !== 'struct_ops') return undefined;
+  if (id === 49) return { args: ['btf_id', 'anything', 'anything', 'mem', 'const_size'], ret: 'integer' };
+  if (id === 57) return { args: ['btf_id', 'anything', 'anything', 'uninit_mem', 'const_size'], ret: 'integer' };
+  return undefined;
+}
 
 /**
  * tcp_congestion_ops's btf_struct_access for writes (bpf_tcp_ca_btf_struct_access):

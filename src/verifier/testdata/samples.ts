@@ -9,9 +9,8 @@ import type { Instruction } from '../../isa/index.js';
 import { AttachType, ProgramType as ProgramTypeIds, applyCoreRelocations, sectionKind, loadObject, type ObjectSpec, type ProgramSpec } from '../../object/index.js';
 import { PROGRAM_TYPES, type ProgramType } from '../context.js';
 import { verify } from '../engine.js';
-import { globalFunctions } from '../global-funcs.js';
 import { KERNEL_HELPERS } from '../helpers.js';
-import { attachBtfOf, kernelBtf, kernelBtfOption, objectKfuncs, objectMaps } from '../object.js';
+import { attachBtfOf, functionOptions, kernelBtf, kernelBtfOption, objectKfuncs, objectMaps } from '../object.js';
 import { isBtfProgramType } from '../context.js';
 
 export interface KernelProgramRecord {
@@ -90,7 +89,7 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
     programType: type as ProgramType, expectedAttachType: expectedAttachType(record), helpers: KERNEL_HELPERS, license: record.license ?? (program.license || spec.license),
     resolveMap, complexityLimit, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
     // libbpf passes BTF, and the kernel then verifies global functions on their own; the raw loader passes none, so all are static.
-    ...(record.loader !== 'raw' && spec.btf ? { globalFunctions: globalFunctions(spec.btf, program.funcInfo, type, new Set(spec.subprograms.filter((f) => !f.global).map((f) => f.name))) } : {}),
+    ...(record.loader !== 'raw' ? functionOptions(spec, program, type) : {}),
   });
   if (r.ok) return { ours: 'accepted', processed: r.processed };
   const e = r.error!;
