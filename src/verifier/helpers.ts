@@ -75,6 +75,8 @@ const ENTRIES: readonly Entry[] = [
   e(115, 'probe_read_kernel_str', 'base', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
   // bpf_tracing_func_proto and kprobe/tracepoint extras.
   e(4, 'probe_read', 'tracing', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
+  e(174, 'get_attach_cookie', 'tracing', ['ctx']),
+  e(37, 'current_task_under_cgroup', 'base', ['const_map_ptr', 'anything']),
   e(45, 'probe_read_str', 'tracing', ['uninit_mem', 'const_size_or_zero', 'anything'], 'integer', { gpl: true }),
   e(14, 'get_current_pid_tgid', 'base', []),
   e(15, 'get_current_uid_gid', 'base', []),
