@@ -40,6 +40,8 @@ export type ReturnKind =
   | 'integer'
   | 'void'
   | 'map_value_or_null'
+  /** RET_PTR_TO_MAP_VALUE: never NULL (bpf_get_local_storage). */
+  | 'map_value'
   | 'mem_or_null'
   | 'alloc_mem_or_null'
   | 'btf_id_or_null'

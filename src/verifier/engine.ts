@@ -149,7 +149,11 @@ interface PathState extends Segment {
   history: HistoryEntry[];
   /** Callback bodies entered on this path (callback_unroll_depth): iterations that look alike are not an infinite loop. */
   callbackUnroll: number;
+  /** The bpf_spin_lock held, if any: its map and the id of the map value pointer it was taken through (active_lock_ptr, active_lock_id). */
+  lock: SpinLock | undefined;
 }
+
+interface SpinLock { readonly map: MapInfo; readonly id: number }
 
 interface AcquiredRef { readonly id: number; readonly insn: number }
 
@@ -161,6 +165,7 @@ interface StoredState extends Segment {
   /** Where it was remembered (insn_idx) and the instruction before (last_insn_idx). */
   readonly idx: number;
   readonly callbackUnroll: number;
+  readonly lock: SpinLock | undefined;
   readonly lastIdx: number;
   hits: number;
   misses: number;
@@ -197,6 +202,10 @@ class Backtrack {
 class GiveUp {}
 
 const ARG_REGS = 0b111110;
+/** BPF_FUNC_spin_unlock: the one helper callable while holding a lock. */
+const SPIN_UNLOCK = 94;
+/** sizeof(struct bpf_spin_lock). */
+const SPIN_LOCK_SIZE = 4;
 
 class Reject {
   constructor(readonly code: VerifierErrorCode, readonly kernel: string, readonly explanation: string) {}
@@ -333,7 +342,7 @@ class Verifier {
     this.cfg = cfg;
     const main = newFrame(0, -1, 0);
     main.regs[1] = pointerReg('ptr_to_ctx');
-    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined, firstIdx: 0, history: [], callbackUnroll: 0 };
+    this.cur = { frames: [main], refs: [], parent: undefined, path: undefined, firstIdx: 0, history: [], callbackUnroll: 0, lock: undefined };
     try {
       this.explore();
       this.verifyGlobalFunctions();
@@ -380,7 +389,7 @@ class Verifier {
         this.entryFunction = fn;
         this.explored.clear();
         this.loopVisits.clear();
-        this.cur = { frames: [frame], refs: [], parent: undefined, path: undefined, firstIdx: fn.start, history: [], callbackUnroll: 0 };
+        this.cur = { frames: [frame], refs: [], parent: undefined, path: undefined, firstIdx: fn.start, history: [], callbackUnroll: 0, lock: undefined };
         this.idx = fn.start;
         this.prevIdx = -1;
         this.explore();
@@ -394,6 +403,7 @@ class Verifier {
     const subprog = this.cfg.subprogOf[fn.start]!;
     if (fn.unsupported) reject('UNSUPPORTED', `global function ${fn.name} is not modelled: ${fn.unsupported}`, `The prototype of ${fn.name} is outside what the verifier models.`);
     const invalid = `Caller passes invalid args into func#${subprog} ('${fn.name}')`;
+    if (this.cur.lock) reject('SPIN_LOCK', 'global function calls are not allowed while holding a lock,\nuse static function instead', `${fn.name} is verified on its own, without the lock; call a static function instead.`);
     fn.args.forEach((arg, a) => {
       const r = a + 1;
       const reg = this.readReg(r);
@@ -785,7 +795,7 @@ class Verifier {
       let loop = false;
       if (old.branches > 0 && callsBack) {
         // Another round of the callback that ends within an earlier one adds nothing: the iterations converged.
-        hit = this.statesEqual(old.frames, old.refs, 'range_within');
+        hit = this.statesEqual(old.frames, old.refs, 'range_within', old.lock);
         loop = hit;
       } else if (old.branches > 0) {
         // A state still being explored (a loop ancestor): identical means the loop makes no progress.
@@ -798,7 +808,7 @@ class Verifier {
         // Inside a loop still being explored, precision marks may grow: compare every scalar then.
         const visit = this.loopVisitOf(old.frames, old.idx);
         loop = visit !== undefined && visit.backedges.length > 0;
-        hit = this.statesEqual(old.frames, old.refs, loop ? 'range_within' : 'not_exact');
+        hit = this.statesEqual(old.frames, old.refs, loop ? 'range_within' : 'not_exact', old.lock);
       }
       if (hit) {
         old.hits++;
@@ -821,7 +831,7 @@ class Verifier {
     const frames = this.cur.frames.map(cloneFrame);
     const stored: StoredState = {
       frames, refs: this.cur.refs, branches: 1, parent: this.cur.parent, hits: 0, misses: 0,
-      idx, lastIdx: this.prevIdx, firstIdx: this.cur.firstIdx, history: this.cur.history, callbackUnroll: this.cur.callbackUnroll,
+      idx, lastIdx: this.prevIdx, firstIdx: this.cur.firstIdx, history: this.cur.history, callbackUnroll: this.cur.callbackUnroll, lock: this.cur.lock,
     };
     list.unshift(stored);
     this.explored.set(idx, list);
@@ -841,6 +851,7 @@ class Verifier {
     const old = stored.frames;
     const cur = this.cur.frames;
     if (old.length !== cur.length || stored.callbackUnroll !== this.cur.callbackUnroll || !sameRefs(stored.refs, this.cur.refs)) return false;
+    if (stored.lock !== this.cur.lock && (!stored.lock || !this.cur.lock || stored.lock.id !== this.cur.lock.id || !sameMap(stored.lock.map, this.cur.lock.map))) return false;
     for (let i = old.length - 1; i >= 0; i--) {
       const o = old[i]!;
       const c = cur[i]!;
@@ -859,13 +870,16 @@ class Verifier {
     return true;
   }
 
-  statesEqual(old: Frame[], oldRefs: readonly AcquiredRef[], exact: ExactLevel): boolean {
+  statesEqual(old: Frame[], oldRefs: readonly AcquiredRef[], exact: ExactLevel, oldLock: SpinLock | undefined): boolean {
     const cur = this.cur.frames;
     if (old.length !== cur.length) return false;
     const ids = new IdMap();
-    // refsafe: the same references, matched through the same id map as the registers.
+    // refsafe: the same references, matched through the same id map as the registers, and the same lock held.
     if (oldRefs.length !== this.cur.refs.length) return false;
     for (let k = 0; k < oldRefs.length; k++) if (!ids.check(oldRefs[k]!.id, this.cur.refs[k]!.id)) return false;
+    const curLock = this.cur.lock;
+    if ((oldLock === undefined) !== (curLock === undefined)) return false;
+    if (oldLock && curLock && (!sameMap(oldLock.map, curLock.map) || !ids.check(oldLock.id, curLock.id))) return false;
     for (let i = 0; i < old.length; i++) {
       const o = old[i]!;
       const c = cur[i]!;
@@ -967,6 +981,9 @@ class Verifier {
         return this.condJump(insn, op.condition, op.width, op.operand, pending);
       case 'call':
         this.jmpsProcessed++;
+        if (this.cur.lock && (op.target === 'kfunc' || (op.target === 'helper' && insn.imm !== SPIN_UNLOCK))) {
+          reject('SPIN_LOCK', 'function calls are not allowed while holding a lock', 'Between bpf_spin_lock and bpf_spin_unlock a program may call only bpf_spin_unlock (and its own static functions).');
+        }
         if (op.target === 'helper') { this.helperCall(insn.imm); return i + 1; }
         if (op.target === 'local') return this.localCall(i, i + 1 + insn.imm);
         this.kfuncCall(insn, i);
@@ -1227,6 +1244,10 @@ class Verifier {
       reject('INVALID_MEMORY_ACCESS', `read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`, 'The map is write-only for programs.');
     }
     this.memRegion(regno, base, off, size, map.valueSize, false);
+    const lock = map.btf?.spinLock;
+    if (lock !== undefined && base.value.smin + BigInt(off) < BigInt(lock + SPIN_LOCK_SIZE) && BigInt(lock) < base.value.umax + BigInt(off + size)) {
+      reject('SPIN_LOCK', 'bpf_spin_lock cannot be accessed directly by load/store', `Bytes ${lock}–${lock + SPIN_LOCK_SIZE - 1} of ${map.name ?? 'the map'}'s value are its lock: only bpf_spin_lock and bpf_spin_unlock may touch them.`);
+    }
     if (kind === 'write') return NOT_INIT;
     if (tnumIsConst(base.value.varOff)) {
       const known = frozenRead(map, off + Number(base.value.varOff.value), size, false);
@@ -1282,6 +1303,7 @@ class Verifier {
 
   /** check_ld_abs: legacy skb loads, with the context in R6; they clobber R1–R5 and leave a number in R0. */
   ldAbs(insn: Instruction, mode: string): void {
+    if (this.cur.lock) reject('SPIN_LOCK', 'BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region', 'LD_ABS and LD_IND may fail and leave the program, so they are not allowed while a lock is held.');
     if (this.type !== 'socket_filter' && this.type !== 'sched_cls' && this.type !== 'sched_act') {
       reject('UNSUPPORTED', 'BPF_LD_[ABS|IND] instructions not allowed for this program type', `A ${this.type} program has no skb to load from.`);
     }
@@ -1516,7 +1538,8 @@ class Verifier {
       const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : r.type === 'mem_or_null' ? 'mem'
         : r.type === 'sock_or_null' ? 'sock' : r.type === 'sock_common_or_null' ? 'sock_common' : r.type === 'ptr_to_btf_id_or_null' ? 'ptr_to_btf_id' : undefined;
       if (!type) return r;
-      return { ...r, type, id: 0 };
+      // A value that may hold a lock keeps its id: which lookup it came from names the lock (reg_may_point_to_spin_lock).
+      return { ...r, type, id: type === 'map_value' && r.map?.btf?.spinLock !== undefined ? r.id : 0 };
     });
   }
 
@@ -1577,7 +1600,7 @@ class Verifier {
   forkState(): PathState {
     return {
       frames: this.cur.frames.map(cloneFrame), refs: this.cur.refs, parent: this.cur.parent, path: this.cur.path,
-      firstIdx: this.cur.firstIdx, history: [...this.cur.history], callbackUnroll: this.cur.callbackUnroll,
+      firstIdx: this.cur.firstIdx, history: [...this.cur.history], callbackUnroll: this.cur.callbackUnroll, lock: this.cur.lock,
     };
   }
 
@@ -1623,6 +1646,9 @@ class Verifier {
     switch (proto.ret) {
       case 'integer': this.writeReg(0, unknownReg()); break;
       case 'void': break;
+      case 'map_value':
+        this.writeReg(0, { ...pointerReg('map_value'), map: meta.map });
+        break;
       case 'map_value_or_null': {
         const map = meta.map!;
         if (['xskmap', 'sockmap', 'sockhash', 'devmap', 'devmap_hash'].includes(map.type) || ((map.type === 'array_of_maps' || map.type === 'hash_of_maps') && !map.innerMap)) {
@@ -1766,6 +1792,10 @@ class Verifier {
       case 'const_str':
         this.constString(r, reg);
         return;
+      case 'spin_lock':
+        if (reg.type !== 'map_value') bad('map_value, ptr_');
+        this.spinLock(r, reg, helper === 'spin_lock');
+        return;
       case 'func':
         if (reg.type !== 'func') bad('func');
         this.zeroOffset(r, reg);
@@ -1896,6 +1926,9 @@ class Verifier {
 
   /** exit: end the program or return to the caller (prepare_func_exit, check_return_code). */
   exit(): number | undefined {
+    if (this.cur.frames.length === 1 && this.cur.lock) {
+      reject('SPIN_LOCK', 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region', 'The program ends while holding a lock; release it with bpf_spin_unlock on every path.');
+    }
     if (this.cur.frames.length === 1) this.checkReferenceLeak('BPF_EXIT instruction in main prog');
     if (this.cur.frames.length === 1 && this.entryFunction) {
       // A global function verified on its own returns to callers that only assume a number.
@@ -1999,6 +2032,24 @@ class Verifier {
     }
     this.scratched.clear();
     return callee.callsite;
+  }
+
+  /** process_spin_lock: take or release the lock in the map value `reg` points to. */
+  spinLock(r: number, reg: Reg, lock: boolean): void {
+    if (!tnumIsConst(reg.value.varOff)) reject('SPIN_LOCK', `R${r} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`, 'The lock must be reached at a fixed offset.');
+    const map = reg.map!;
+    if (!map.btf) reject('SPIN_LOCK', `map '${map.name ?? ''}' has to have BTF in order to use bpf_spin_lock`, 'Linux finds the lock through the map\'s BTF; load the map with its BTF.');
+    if (map.btf!.spinLock === undefined) reject('SPIN_LOCK', `map '${map.name ?? ''}' has no valid bpf_spin_lock`, 'The map\'s value type has no struct bpf_spin_lock.');
+    const off = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+    if (off !== map.btf!.spinLock) reject('SPIN_LOCK', `off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${map.btf!.spinLock}`, 'The pointer must point at the lock itself.');
+    if (lock) {
+      if (this.cur.lock) reject('SPIN_LOCK', 'Locking two bpf_spin_locks are not allowed', 'Only one lock may be held at a time.');
+      this.cur.lock = { map, id: reg.id ?? 0 };
+      return;
+    }
+    if (!this.cur.lock) reject('SPIN_LOCK', 'bpf_spin_unlock without taking a lock', 'No lock is held here.');
+    if (!sameMap(this.cur.lock!.map, map) || this.cur.lock!.id !== (reg.id ?? 0)) reject('SPIN_LOCK', 'bpf_spin_unlock of different lock', 'The lock released is not the one taken.');
+    this.cur.lock = undefined;
   }
 
   /** check_max_stack_depth: the deepest chain of frames, each rounded up to 32 bytes, fits in 512. */

@@ -28,7 +28,9 @@ type Where =
   /** tracing_prog_func_proto: BPF_PROG_TYPE_TRACING and LSM only; `iter` further needs an iterator (see btfHelperAllowed). */
   | 'tracing_prog' | 'iter'
   /** bpf_tcp_ca_get_func_proto: tcp_congestion_ops struct_ops programs. */
-  | 'tcp_ca';
+  | 'tcp_ca'
+  /** cgroup_common_func_proto: cgroup hooks have a cgroup's local storage. */
+  | 'cgroup_storage';
 
 interface Entry {
   readonly id: number;
@@ -65,6 +67,7 @@ const ENTRIES: readonly Entry[] = [
   e(132, 'ringbuf_submit', 'base', ['alloc_mem', 'anything'], 'void'),
   e(133, 'ringbuf_discard', 'base', ['alloc_mem', 'anything'], 'void'),
   e(134, 'ringbuf_query', 'base', ['const_map_ptr', 'anything']),
+  e(81, 'get_local_storage', 'cgroup_storage', ['const_map_ptr', 'anything'], 'map_value'),
   e(181, 'loop', 'base', ['anything', 'func', 'stack_or_null', 'anything']),
   e(164, 'for_each_map_elem', 'base', ['const_map_ptr', 'func', 'stack_or_null', 'anything']),
   e(182, 'strncmp', 'base', ['mem', 'const_size', 'const_str']),
@@ -223,6 +226,7 @@ const WHERE: Record<Exclude<Where, 'base'>, readonly ProgramType[]> = {
   sk_msg: ['sk_msg'],
   perf_event: ['perf_event'],
   sysctl: ['cgroup_sysctl'],
+  cgroup_storage: ['cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'cgroup_device', 'cgroup_sysctl', 'cgroup_sockopt'],
   sk_storage: [...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
   sk_storage_delete: [...TC, 'cgroup_skb', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
   // Not available on the machine the table was checked on (kernel lockdown).

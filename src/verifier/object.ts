@@ -19,18 +19,45 @@ import { type AttachBtf, resolveAttachBtf } from './tracing-context.js';
  * behaviour: .rodata is created BPF_F_RDONLY_PROG and frozen), .rodata's bytes
  * read as known numbers; .kconfig's are filled in by the loader, so never.
  */
-export function mapInfo(m: ObjectMapSpec, frozen = true): MapInfo {
+export function mapInfo(m: ObjectMapSpec, frozen = true, btf?: Btf): MapInfo {
   return {
     name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries,
     flags: m.flags | (m.readOnly ? RDONLY_PROG : 0),
     frozenData: frozen && m.readOnly && m.origin === 'data' && m.data ? m.data : undefined,
-    innerMap: m.innerMap ? mapInfo(m.innerMap, frozen) : undefined,
+    innerMap: m.innerMap ? mapInfo(m.innerMap, frozen, btf) : undefined,
+    ...(btf && m.valueType ? { btf: spinLockOf(btf, m.valueType) } : {}),
   };
 }
 
+/** btf_parse_fields, for what the verifier models: the offset of a `struct bpf_spin_lock` in a map's value type. */
+function spinLockOf(btf: Btf, valueType: number): { spinLock?: number } {
+  const find = (id: number, base: number, depth: number): number | undefined => {
+    if (depth > 8) return undefined;
+    const t = btf.resolve(id);
+    if ((t.kind === 'struct' || t.kind === 'union') && t.name === 'bpf_spin_lock') return base;
+    if (t.kind === 'struct' || t.kind === 'union') {
+      for (const m of t.members) {
+        const at = find(m.type, base + m.bitOffset / 8, depth + 1);
+        if (at !== undefined) return at;
+      }
+    }
+    if (t.kind === 'datasec') {
+      for (const v of t.vars) {
+        const at = find(v.type, base + v.offset, depth + 1);
+        if (at !== undefined) return at;
+      }
+    }
+    if (t.kind === 'var') return find(t.type, base, depth + 1);
+    return undefined;
+  };
+  const at = find(valueType, 0, 0);
+  return at === undefined ? {} : { spinLock: at };
+}
+
 /** resolveMap for a program of `spec`: its references, by instruction. */
-export function objectMaps(spec: ObjectSpec, program: ProgramSpec, frozen = true): (insn: Instruction, index: number) => MapReference | undefined {
-  const maps = new Map(spec.maps.map((m) => [m.name, mapInfo(m, frozen)]));
+export function objectMaps(spec: ObjectSpec, program: ProgramSpec, frozen = true, withBtf = frozen): (insn: Instruction, index: number) => MapReference | undefined {
+  // libbpf creates maps with their BTF; a loader without BTF does not (and then spin locks are refused).
+  const maps = new Map(spec.maps.map((m) => [m.name, mapInfo(m, frozen, withBtf ? spec.btf : undefined)]));
   const byInsn = new Map<number, MapReference>();
   for (const r of program.references) {
     if (r.kind !== 'map' && r.kind !== 'map-value') continue;

@@ -43,6 +43,11 @@ export interface MapInfo {
   readonly frozenData?: Uint8Array;
   /** Map-in-map: what a lookup returns a pointer to. */
   readonly innerMap?: MapInfo;
+  /**
+   * The map's BTF, when it was created with some (btf_record): where its
+   * value holds a `struct bpf_spin_lock`, if it does.
+   */
+  readonly btf?: { readonly spinLock?: number };
 }
 
 export interface Reg {
@@ -213,7 +218,8 @@ export function sameMap(a: MapInfo | undefined, b: MapInfo | undefined): boolean
   if (a === b) return true;
   if (!a || !b) return false;
   return a.type === b.type && a.keySize === b.keySize && a.valueSize === b.valueSize && a.maxEntries === b.maxEntries
-    && a.flags === b.flags && a.name === b.name && a.frozenData === b.frozenData && sameMap(a.innerMap, b.innerMap);
+    && a.flags === b.flags && a.name === b.name && a.frozenData === b.frozenData && sameMap(a.innerMap, b.innerMap)
+    && a.btf?.spinLock === b.btf?.spinLock && (a.btf === undefined) === (b.btf === undefined);
 }
 
 /**
