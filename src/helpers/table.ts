@@ -32,6 +32,10 @@ export type ArgKind =
   | 'long'
   | 'int'
   | 'btf_id'
+  /** ARG_PTR_TO_BTF_ID | OBJ_RELEASE: an acquired object, given back (bpf_sk_release). */
+  | 'release_btf_id'
+  /** ARG_PTR_TO_SOCK_COMMON: a non-NULL socket pointer of any of the socket kinds. */
+  | 'sock_common'
   | 'percpu_btf_id'
   | 'dynptr';
 
@@ -46,7 +50,11 @@ export type ReturnKind =
   | 'alloc_mem_or_null'
   | 'btf_id_or_null'
   | 'btf_id'
-  | 'mem_or_btf_id';
+  | 'mem_or_btf_id'
+  /** RET_PTR_TO_SOCKET_OR_NULL, RET_PTR_TO_SOCK_COMMON_OR_NULL, RET_PTR_TO_TCP_SOCK_OR_NULL. */
+  | 'sock_or_null'
+  | 'sock_common_or_null'
+  | 'tcp_sock_or_null';
 
 export interface HelperPrototype {
   readonly args: readonly ArgKind[];

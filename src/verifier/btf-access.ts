@@ -293,7 +293,7 @@ export function checkBtfArg(regno: number, reg: {
   readonly pointee?: BtfPointee; readonly typeStr: string; readonly off: number; readonly varOffZero: boolean;
   /** A socket pointer of the non-BTF kinds (PTR_TO_SOCKET, PTR_TO_SOCK_COMMON…), by its type name. */
   readonly sockPointer?: string;
-}, btf: Btf, struct: string): BtfRefusal | undefined {
+}, btf: Btf | undefined, struct: string): BtfRefusal | undefined {
   // ARG_PTR_TO_BTF_ID_SOCK_COMMON (btf_id_sock_common_types) also takes the socket pointer kinds, but not RCU pointers.
   const sockCommon = struct === 'sock_common';
   const expected = sockCommon ? 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' : 'ptr_, trusted_ptr_, rcu_ptr_';
@@ -301,7 +301,7 @@ export function checkBtfArg(regno: number, reg: {
   if (sockCommon && reg.sockPointer) {
     // Maybe-NULL sockets are not among the compatible types; the others must be unmoved (check_func_arg_reg_off).
     if (reg.sockPointer.endsWith('_or_null')) return bad();
-    if (reg.sockPointer !== 'sock' && reg.sockPointer !== 'sock_common') {
+    if (reg.sockPointer !== 'sock' && reg.sockPointer !== 'sock_common' && reg.sockPointer !== 'tcp_sock') {
       return { code: 'UNSUPPORTED', kernel: `${reg.sockPointer} pointers as ARG_PTR_TO_BTF_ID_SOCK_COMMON are not modelled`, explanation: `Passing a ${reg.sockPointer} pointer where a socket is expected is not modelled yet.` };
     }
     if (reg.off || !reg.varOffZero) return { code: 'UNSUPPORTED', kernel: 'moved socket pointer as ARG_PTR_TO_BTF_ID_SOCK_COMMON', explanation: 'A moved socket pointer passed to a helper is not modelled.' };
@@ -309,6 +309,8 @@ export function checkBtfArg(regno: number, reg: {
   }
   const p = reg.pointee;
   if (!p || p.flags & BTF_UNTRUSTED || (sockCommon && p.flags & BTF_RCU)) return bad();
+  // A BTF pointer brings its own BTF; only the socket kinds above need none.
+  btf ??= p.btf;
   const target = btf.named(struct, 'struct');
   if (!target) return { code: 'UNSUPPORTED', kernel: `struct ${struct} is not in the kernel's BTF`, explanation: `struct ${struct} is unknown.` };
   if (p.btf !== btf || !structIdsMatch(btf, p.id, reg.off, target.id, false)) {

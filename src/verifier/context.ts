@@ -206,6 +206,16 @@ export function bpfSockCommonValid(off: number, size: number): boolean {
   return bpfSockValid(off, size);
 }
 
+// struct bpf_tcp_sock: u32 fields up to icsk_retransmits, but for two u64 byte counters.
+const TCP_SOCK = { bytesReceived: 80, bytesAcked: 88, end: 112 } as const;
+
+/** bpf_tcp_sock_is_valid_access: whole, aligned fields only (no narrow reads), read-only. */
+export function bpfTcpSockValid(off: number, size: number): boolean {
+  if (off < 0 || off >= TCP_SOCK.end || off % size !== 0) return false;
+  if (off === TCP_SOCK.bytesReceived || off === TCP_SOCK.bytesAcked) return size === 8;
+  return size === U32;
+}
+
 /** sock_filter_is_valid_access (cgroup_sock): which fields depend on the hook. */
 function cgroupSockValid(off: number, size: number, write: boolean, attach: number): CtxFieldKind | undefined {
   if (!bpfSockValid(off, size)) return undefined;

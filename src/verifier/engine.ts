@@ -12,7 +12,7 @@ import {
   tnumIsConst, tnumAdd, tnumConst, tnumIsAligned, formatTnum, zeroExtendScalar, signExtendScalar, S64_MIN, S64_MAX,
 } from './scalar/index.js';
 import { CALLBACK_HELPERS, analyzeControlFlow, type ControlFlow } from './cfg.js';
-import { type ProgramType, isBtfProgramType, bpfSockCommonValid, bpfSockValid, ctxAccess, defaultAttachType, packetHelperArgs, returnRange, writesPacket } from './context.js';
+import { type ProgramType, isBtfProgramType, bpfSockCommonValid, bpfSockValid, bpfTcpSockValid, ctxAccess, defaultAttachType, packetHelperArgs, returnRange, writesPacket } from './context.js';
 import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
 import {
@@ -105,6 +105,8 @@ interface CallMeta {
   map?: MapInfo;
   memSize?: number;
   release?: number;
+  /** The acquired reference an argument carries (meta->ref_obj_id): a socket cast's result shares it. */
+  refObj?: number;
   /** get_constant_map_key's result, −1 when unknown. */
   constKey: number;
   /** The function an ARG_PTR_TO_FUNC argument names (its first slot). */
@@ -112,7 +114,14 @@ interface CallMeta {
 }
 
 /** Helpers whose prototype sets pkt_access: only they may be given packet pointers. */
-const PACKET_ACCESS = new Set(['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'csum_diff']);
+const PACKET_ACCESS = new Set(['map_lookup_elem', 'map_update_elem', 'map_delete_elem', 'map_push_elem', 'csum_diff',
+  'sk_lookup_tcp', 'sk_lookup_udp', 'skc_lookup_tcp', 'tcp_check_syncookie', 'tcp_gen_syncookie']);
+/** is_acquire_function: helpers whose result holds a reference the program must give back (ring buffer records apart). */
+const ACQUIRE_SOCKET = new Set(['sk_lookup_tcp', 'sk_lookup_udp', 'skc_lookup_tcp']);
+/** is_ptr_cast_function: the same socket seen as another type, sharing the argument's reference. */
+const SOCKET_CAST = new Set(['sk_fullsock', 'tcp_sock']);
+/** Socket pointer kinds as ARG_PTR_TO_SOCK_COMMON takes them (sock_types; xdp_sock is not modelled). */
+const SOCK_TYPES = new Set(['sock_common', 'sock', 'tcp_sock']);
 
 interface PathNode { readonly step: PathStep; readonly prev: PathNode | undefined }
 
@@ -155,7 +164,12 @@ interface PathState extends Segment {
 
 interface SpinLock { readonly map: MapInfo; readonly id: number }
 
-interface AcquiredRef { readonly id: number; readonly insn: number }
+interface AcquiredRef {
+  readonly id: number;
+  readonly insn: number;
+  /** What was acquired, for explanations: a socket (bpf_sk_lookup_*) rather than a ring buffer record. */
+  readonly socket?: boolean;
+}
 
 /** A state remembered at a prune point (bpf_verifier_state_list), and the segment that led to it. */
 interface StoredState extends Segment {
@@ -228,7 +242,7 @@ const MAX_VAR_OFF = 1n << 29n;
 /** reg->range markers of mark_pkt_end. */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
 /** Pointer types that are never NULL (reg_not_null). */
-const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common', 'map_key']);
+const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common', 'tcp_sock', 'map_key']);
 const ZERO = constScalar(0n);
 
 /**
@@ -884,6 +898,8 @@ class Verifier {
       const o = old[i]!;
       const c = cur[i]!;
       if (o.callsite !== c.callsite) return false;
+      // func_states_equal: an old state further into a callback's iterations does not cover an earlier one.
+      if ((o.callbackDepth ?? 0) > (c.callbackDepth ?? 0)) return false;
       const at = i === old.length - 1 ? this.idx : cur[i + 1]!.callsite;
       const live = this.cfg.liveBefore[at]!;
       for (let r = 0; r < 10; r++) {
@@ -962,7 +978,7 @@ class Verifier {
         const base = this.readReg(insn.dst);
         if (isPointer(src) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${insn.src} leaks addr into mem`, 'An atomic operation may not store a pointer.');
         if (op.name === 'cmpxchg') this.readReg(0);
-        if (base.type === 'ptr_to_ctx' || isPacket(base) || base.type === 'sock_common_or_null' || base.type === 'sock' || base.type === 'sock_common') {
+        if (base.type === 'ptr_to_ctx' || isPacket(base) || base.type === 'sock_common_or_null' || base.type === 'sock' || base.type === 'sock_common' || base.type === 'tcp_sock') {
           reject('INVALID_MEMORY_ACCESS', `BPF_ATOMIC stores into R${insn.dst} ${typeName(base)} is not allowed`, `Atomic operations may not target ${typeName(base)} memory.`);
         }
         const old = this.memAccess(insn.dst, base, insn.offset, op.size, 'read', undefined, false, true);
@@ -1048,7 +1064,7 @@ class Verifier {
       reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited, null-check it first`, 'A pointer that may be NULL must be checked before arithmetic.');
     }
     const knownZeroAdd = name === 'add' && isConst(off.value) && off.value.varOff.value === 0n;
-    if (ptr.type === 'packet_end' || ptr.type === 'sock' || ptr.type === 'sock_common' || (ptr.type === 'map_ptr' && !knownZeroAdd)) {
+    if (ptr.type === 'packet_end' || ptr.type === 'sock' || ptr.type === 'sock_common' || ptr.type === 'tcp_sock' || (ptr.type === 'map_ptr' && !knownZeroAdd)) {
       reject('POINTER_ARITHMETIC', `R${d} pointer arithmetic on ${typeName(ptr)} prohibited`, `A ${typeName(ptr)} pointer may not be moved.`);
     }
     const typeStr = typeName(ptr);
@@ -1119,7 +1135,7 @@ class Verifier {
       if (field === 'sock_common_or_null' || field === 'sock_or_null') return { ...pointerReg(field), id: ++this.idGen };
       return pointerReg(field!);
     }
-    if (base.type === 'sock' || base.type === 'sock_common') return this.sockAccess(regno, base, off, size, kind);
+    if (base.type === 'sock' || base.type === 'sock_common' || base.type === 'tcp_sock') return this.sockAccess(regno, base, off, size, kind);
     if (base.type === 'ptr_to_btf_id') return this.btfAccess(regno, base, off, size, kind, strictAlign);
     if (base.type === 'rdonly_untrusted_mem') {
       // Untrusted memory is read with fault-tolerant loads, so no bounds apply; it is never written.
@@ -1203,7 +1219,7 @@ class Verifier {
   sockAccess(regno: number, base: Reg, off: number, size: number, kind: 'read' | 'write'): Reg {
     const name = typeName(base);
     if (kind === 'write') reject('INVALID_MEMORY_ACCESS', `R${regno} cannot write into ${name}`, `A ${name} pointer gives read-only access to the socket.`);
-    const valid = base.type === 'sock' ? bpfSockValid(off, size) : bpfSockCommonValid(off, size);
+    const valid = base.type === 'sock' ? bpfSockValid(off, size) : base.type === 'tcp_sock' ? bpfTcpSockValid(off, size) : bpfSockCommonValid(off, size);
     if (!valid) reject('INVALID_MEMORY_ACCESS', `R${regno} invalid ${name} access off=${off} size=${size}`, `Bytes ${off}..${off + size - 1} of a ${name} are not a field a program may read that way.`);
     return unknownReg();
   }
@@ -1536,7 +1552,8 @@ class Verifier {
       // mark_ptr_not_null_reg: a found element of a map-in-map is the inner map.
       if (r.type === 'map_value_or_null' && r.map?.innerMap) return { ...pointerReg('map_ptr'), map: r.map.innerMap };
       const type = r.type === 'map_value_or_null' ? 'map_value' : r.type === 'map_ptr_or_null' ? 'map_ptr' : r.type === 'ringbuf_mem_or_null' ? 'ringbuf_mem' : r.type === 'mem_or_null' ? 'mem'
-        : r.type === 'sock_or_null' ? 'sock' : r.type === 'sock_common_or_null' ? 'sock_common' : r.type === 'ptr_to_btf_id_or_null' ? 'ptr_to_btf_id' : undefined;
+        : r.type === 'sock_or_null' ? 'sock' : r.type === 'sock_common_or_null' ? 'sock_common' : r.type === 'tcp_sock_or_null' ? 'tcp_sock'
+        : r.type === 'ptr_to_btf_id_or_null' ? 'ptr_to_btf_id' : undefined;
       if (!type) return r;
       // A value that may hold a lock keeps its id: which lookup it came from names the lock (reg_may_point_to_spin_lock).
       return { ...r, type, id: type === 'map_value' && r.map?.btf?.spinLock !== undefined ? r.id : 0 };
@@ -1628,18 +1645,31 @@ class Verifier {
       }
     }
     if (CALLBACK_HELPERS.has(id)) {
-      if ((name !== 'loop' && name !== 'for_each_map_elem') || meta.callback === undefined) reject('UNSUPPORTED', `callbacks of bpf_${name} are not modelled`, `What bpf_${name} passes its callback is not modelled yet.`);
+      if (name !== 'loop' && name !== 'for_each_map_elem') reject('UNSUPPORTED', `callbacks of bpf_${name} are not modelled`, `What bpf_${name} passes its callback is not modelled yet.`);
       const ctxArg = this.frame.regs[3]!;
+      if (name === 'loop') {
+        // Linux stops iterating after as many rounds as r1 may ask for, so r1 must be precise.
+        this.markPrecise(1);
+        const nrLoops = this.frame.regs[1]!;
+        if ((this.frame.callbackDepth ?? 0) >= Number(nrLoops.type === 'scalar' ? (nrLoops.value.umax > 0xffffffffn ? 0xffffffffn : nrLoops.value.umax) : 0xffffffffn)) {
+          this.frame.callbackDepth = 0;
+          meta.callback = undefined;
+        }
+      }
       // set_loop_callback_state: (u32 index, void *ctx); set_map_elem_callback_state: (map, key, value, ctx).
       const args = name === 'loop' ? [unknownReg(), ctxArg]
         : [{ ...pointerReg('map_ptr'), map: meta.map }, { ...pointerReg('map_key'), map: meta.map }, { ...pointerReg('map_value'), map: meta.map }, ctxArg];
-      this.pushCallback(this.idx, meta.callback!, args);
+      if (meta.callback !== undefined) this.pushCallback(this.idx, meta.callback, args);
     }
     if (name === 'tail_call') {
       this.checkReferenceLeak('tail_call');
       // record_func_key: a constant index in range names the program called.
       const key = this.frame.regs[3]!;
       if (meta.map && key.type === 'scalar' && isConst(key.value) && key.value.varOff.value < BigInt(meta.map.maxEntries)) this.markPrecise(3);
+    }
+    if ((ACQUIRE_SOCKET.has(name) || name === 'sk_release') && this.cur.frames.some((f) => f.inCallback)) {
+      // Which references a callback may acquire or give back (callback_ref) is not modelled.
+      reject('UNSUPPORTED', `bpf_${name} in a callback is not modelled`, `Acquiring or releasing a socket inside a callback of bpf_loop or bpf_for_each_map_elem is not modelled yet.`);
     }
     if (meta.release !== undefined) this.releaseReference(meta.release);
     for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
@@ -1664,6 +1694,20 @@ class Verifier {
         const ref = ++this.idGen;
         this.cur.refs = [...this.cur.refs, { id: ref, insn: this.idx }];
         this.writeReg(0, { ...pointerReg('ringbuf_mem_or_null'), memSize: meta.memSize ?? 0, id: ref, refId: ref });
+        break;
+      }
+      case 'sock_or_null': case 'sock_common_or_null': case 'tcp_sock_or_null': {
+        // A maybe-NULL result gets an id for its NULL check; a lookup then acquires a reference, whose id replaces it.
+        const id = ++this.idGen;
+        if (ACQUIRE_SOCKET.has(name)) {
+          const ref = ++this.idGen;
+          this.cur.refs = [...this.cur.refs, { id: ref, insn: this.idx, socket: true }];
+          this.writeReg(0, { ...pointerReg(proto.ret), id: ref, refId: ref });
+        } else {
+          // A cast (sk_fullsock, tcp_sock) is the argument's socket: released with it. get_listener_sock's needs no release.
+          const refId = SOCKET_CAST.has(name) ? meta.refObj : undefined;
+          this.writeReg(0, { ...pointerReg(proto.ret), id, ...(refId ? { refId } : {}) });
+        }
         break;
       }
       case 'btf_id': {
@@ -1695,8 +1739,10 @@ class Verifier {
   checkReferenceLeak(what: string): void {
     if (!this.cur.refs.length) return;
     const lines = this.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`);
-    reject('UNRELEASED_REFERENCE', [...lines, `${what} would lead to reference leak`].join('\n'),
-      `The ring buffer record reserved at instruction ${this.cur.refs[0]!.insn} is neither submitted nor discarded on this path.`);
+    const first = this.cur.refs[0]!;
+    reject('UNRELEASED_REFERENCE', [...lines, `${what} would lead to reference leak`].join('\n'), first.socket
+      ? `The socket looked up at instruction ${first.insn} is not given back with bpf_sk_release on this path.`
+      : `The ring buffer record reserved at instruction ${first.insn} is neither submitted nor discarded on this path.`);
   }
 
   /** check_func_arg for one argument register. */
@@ -1717,19 +1763,34 @@ class Verifier {
       // Trusted BTF pointers may stand for memory, sockets and more; only ARG_PTR_TO_BTF_ID is modelled.
       reject('UNSUPPORTED', `R${r} BTF pointer as ${kind} argument of bpf_${helper}`, `Passing a BTF pointer as a ${kind} argument is not modelled yet.`);
     }
+    if (reg.refId && isPointer(reg)) {
+      // The kernel notes the reference after the type checks; a pointer of the wrong type is refused either way.
+      if (meta.refObj) reject('HELPER_ARGUMENT', `more than one arg with ref_obj_id R${r} ${reg.refId} ${meta.refObj}`, `bpf_${helper} may be given at most one pointer to an acquired object.`);
+      meta.refObj = reg.refId;
+    }
     switch (kind) {
-      case 'btf_id': {
+      case 'btf_id': case 'release_btf_id': {
         const struct = BTF_HELPER_STRUCTS[helper]?.[r];
-        const btf = reg.btf?.btf ?? this.kernelBtf;
-        if (!struct || !btf) return reject('UNSUPPORTED', `unsupported argument kind btf_id of bpf_${helper}`, `Argument ${r} of bpf_${helper} takes a kernel struct not described here.`);
+        if (!struct) return reject('UNSUPPORTED', `unsupported argument kind btf_id of bpf_${helper}`, `Argument ${r} of bpf_${helper} takes a kernel struct not described here.`);
         const why = checkBtfArg(r, {
           ...(reg.type === 'ptr_to_btf_id' && reg.btf ? { pointee: reg.btf } : {}), typeStr: typeName(reg), off: reg.off,
           ...(reg.type.startsWith('sock') || reg.type.includes('tcp_sock') || reg.type.includes('xdp_sock') ? { sockPointer: reg.type } : {}),
           varOffZero: tnumIsConst(reg.value.varOff) && reg.value.varOff.value === 0n,
-        }, btf, struct);
+        }, reg.btf?.btf ?? this.kernelBtf, struct);
         if (why) reject(why.code, why.kernel, why.explanation);
+        if (kind === 'release_btf_id') {
+          // check_func_arg_reg_off for OBJ_RELEASE, then the reference itself.
+          if (reg.off) reject('HELPER_ARGUMENT', `R${r} must have zero offset when passed to release func or trusted arg to kfunc`, `Give back the object through the pointer that acquired it, unmoved.`);
+          if (!reg.refId) reject('HELPER_ARGUMENT', `R${r} must be referenced when passed to release function`, `R${r} is a ${typeName(reg)} bpf_${helper} did not acquire (a lookup's result is; the context's socket is not), so there is nothing to give back.`);
+          meta.release = reg.refId;
+        }
         return;
       }
+      case 'sock_common':
+        // ARG_PTR_TO_SOCK_COMMON (sock_types): any socket kind, checked for NULL first.
+        if (!SOCK_TYPES.has(reg.type)) bad('sock_common, sock, tcp_sock, xdp_sock');
+        this.zeroOffset(r, reg);
+        return;
       case 'ctx_or_null': case 'ctx':
         // ARG_PTR_TO_CTX_OR_NULL takes NULL too; anything else must be the context.
         if (kind === 'ctx_or_null' && isNull) return;
@@ -1998,6 +2059,9 @@ class Verifier {
     this.callEdges.set(this.frame.subprog, edges);
     const state = this.forkState();
     state.callbackUnroll++;
+    const caller = state.frames[state.frames.length - 1]!;
+    caller.callbackDepth = (caller.callbackDepth ?? 0) + 1;
+    this.frame.callbackDepth = 0;
     const frame: Frame = { ...newFrame(state.frames.length, i, subprog), inCallback: true };
     args.forEach((reg, a) => { frame.regs[a + 1] = reg; });
     state.frames.push(frame);

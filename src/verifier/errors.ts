@@ -17,8 +17,18 @@ export interface PathStep {
  * instruction, its disassembly, the state there and the path leading to it
  * locate the fault.
  */
+/** Where an instruction came from in the C source (BTF line info). */
+export interface SourceLine {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly text: string;
+}
+
 export class VerifierError extends Error {
   override readonly name = 'VerifierError';
+  /** The C line of the faulting instruction, when the program came with BTF line info. */
+  source?: SourceLine;
   constructor(
     readonly code: VerifierErrorCode,
     /** The kernel's wording, e.g. `R2 !read_ok`. */
@@ -33,6 +43,13 @@ export class VerifierError extends Error {
     readonly path: readonly PathStep[] = [],
   ) {
     super(VerifierError.describe(code, kernelMessage, explanation, insn, disassembly, state, path));
+  }
+
+  /** Records the C line of the faulting instruction and shows it in the message. */
+  locate(source: SourceLine): this {
+    this.source = source;
+    this.message += `\n  source: ${source.file}:${source.line}:${source.column}: ${source.text.trim()}`;
+    return this;
   }
 
   private static describe(

@@ -30,7 +30,13 @@ type Where =
   /** bpf_tcp_ca_get_func_proto: tcp_congestion_ops struct_ops programs. */
   | 'tcp_ca'
   /** cgroup_common_func_proto: cgroup hooks have a cgroup's local storage. */
-  | 'cgroup_storage';
+  | 'cgroup_storage'
+  /** The socket lookups (bpf_sk_lookup_tcp…): tc, xdp, cgroup_skb, sk_skb and cgroup_sock_addr each have a variant of the same prototype. */
+  | 'sk_lookup' | 'sk_release'
+  /** tc_cls_act_func_proto and cg_skb_func_proto: socket casts and ECN. */
+  | 'tc_cgroup_skb_sock' | 'tcp_sock'
+  /** tc and XDP: SYN cookies. */
+  | 'syncookie';
 
 interface Entry {
   readonly id: number;
@@ -160,6 +166,20 @@ const ENTRIES: readonly Entry[] = [
   // The socket is ARG_PTR_TO_BTF_ID_SOCK_COMMON and the value ARG_PTR_TO_MAP_VALUE_OR_NULL; the engine refuses the socket argument as unsupported.
   e(107, 'sk_storage_get', 'sk_storage', ['const_map_ptr', 'btf_id', 'map_value', 'anything'], 'map_value_or_null'),
   e(108, 'sk_storage_delete', 'sk_storage_delete', ['const_map_ptr', 'btf_id']),
+  // Sockets. The tuple's size may be zero since 6.9 (the lookup then finds nothing). The lookups acquire a reference (is_acquire_function) that bpf_sk_release gives back; the casts
+  // (is_ptr_cast_function) return the same socket, sharing its reference. The engine knows which by name.
+  e(84, 'sk_lookup_tcp', 'sk_lookup', ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'], 'sock_or_null'),
+  e(85, 'sk_lookup_udp', 'sk_lookup', ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'], 'sock_or_null'),
+  e(99, 'skc_lookup_tcp', 'sk_lookup', ['ctx', 'mem', 'const_size_or_zero', 'anything', 'anything'], 'sock_common_or_null'),
+  e(86, 'sk_release', 'sk_release', ['release_btf_id']),
+  e(95, 'sk_fullsock', 'tc_cgroup_skb_sock', ['sock_common'], 'sock_or_null'),
+  e(96, 'tcp_sock', 'tcp_sock', ['sock_common'], 'tcp_sock_or_null'),
+  e(98, 'get_listener_sock', 'tc_cgroup_skb_sock', ['sock_common'], 'sock_or_null'),
+  e(97, 'skb_ecn_set_ce', 'tc_cgroup_skb_sock', ['ctx']),
+  e(100, 'tcp_check_syncookie', 'syncookie', ['btf_id', 'mem', 'const_size', 'mem', 'const_size'], 'integer', { gpl: true }),
+  e(110, 'tcp_gen_syncookie', 'syncookie', ['btf_id', 'mem', 'const_size', 'mem', 'const_size'], 'integer', { gpl: true }),
+  // sk_lookup programs have their own bpf_sk_assign (a maybe-NULL socket argument), not modelled.
+  e(124, 'sk_assign', 'tc', ['ctx', 'btf_id', 'anything']),
   e(93, 'spin_lock', 'base', ['spin_lock'], 'void'),
   e(94, 'spin_unlock', 'base', ['spin_lock'], 'void'),
   // pe_prog_func_proto.
@@ -192,6 +212,10 @@ export const BTF_HELPER_STRUCTS: Readonly<Record<string, Readonly<Partial<Record
   sk_storage_get: { 2: 'sock_common' },
   sk_storage_delete: { 2: 'sock_common' },
   setsockopt: { 1: 'sock_common' },
+  sk_release: { 1: 'sock_common' },
+  tcp_check_syncookie: { 1: 'sock_common' },
+  tcp_gen_syncookie: { 1: 'sock_common' },
+  sk_assign: { 2: 'sock_common' },
   getsockopt: { 1: 'sock_common' },
 };
 
@@ -229,6 +253,11 @@ const WHERE: Record<Exclude<Where, 'base'>, readonly ProgramType[]> = {
   cgroup_storage: ['cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'cgroup_device', 'cgroup_sysctl', 'cgroup_sockopt'],
   sk_storage: [...TC, 'cgroup_skb', 'cgroup_sock', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
   sk_storage_delete: [...TC, 'cgroup_skb', 'sock_ops', 'cgroup_sock_addr', 'sk_msg', 'cgroup_sockopt'],
+  sk_lookup: [...TC, 'xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb'],
+  sk_release: [...TC, 'xdp', 'cgroup_skb', 'cgroup_sock_addr', 'sk_skb', 'sk_lookup'],
+  tc_cgroup_skb_sock: [...TC, 'cgroup_skb'],
+  tcp_sock: [...TC, 'cgroup_skb', 'sock_ops', 'cgroup_sockopt'],
+  syncookie: [...TC, 'xdp'],
   // Not available on the machine the table was checked on (kernel lockdown).
   none: [],
   tracing_prog: [], iter: [], tcp_ca: [],

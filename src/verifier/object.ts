@@ -4,11 +4,12 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseBtf, type Btf } from '../btf/index.js';
-import type { Instruction } from '../isa/index.js';
+import { makeLddw, type Instruction } from '../isa/index.js';
 import { AttachType, applyCoreRelocations, type ObjectMapSpec, type ObjectSpec, type ProgramSpec } from '../object/index.js';
 import { BTF_PROGRAM_TYPES, PROGRAM_TYPES, isBtfProgramType, type ProgramType } from './context.js';
 import { verify, type MapReference, type VerifyOptions, type VerifyResult } from './engine.js';
 import { KERNEL_HELPERS } from './helpers.js';
+import { kallsymsAddress } from '../kernel/kconfig.js';
 import { globalFunctions } from './global-funcs.js';
 import { RDONLY_PROG } from './maps.js';
 import type { MapInfo } from './state.js';
@@ -114,13 +115,22 @@ export function verifyObjectProgram(spec: ObjectSpec, program: ProgramSpec, opti
     if (!target || !spec.btf) throw new Error(`${program.name} has CO-RE relocations, which need the kernel's BTF at /sys/kernel/btf/vmlinux`);
     insns = applyCoreRelocations(program, spec.btf, target).instructions;
   }
-  return verify(insns, {
+  const filled = fillKsyms(spec, program, insns);
+  if (typeof filled === 'string') throw new Error(`${program.name}: ${filled}`);
+  const result = verify(filled, {
     helpers: KERNEL_HELPERS, license: program.license || spec.license, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
     ...functionOptions(spec, program, type),
     // libbpf passes the section's attach type at load; cgroup hooks' fields and return values depend on it.
     ...(type === program.type && program.kind?.attachTypeAtLoad && program.attachType ? { expectedAttachType: AttachType[program.attachType] } : {}),
     ...options, programType: type, resolveMap: objectMaps(spec, program),
   });
+  // BTF line info says which C line the faulting instruction came from.
+  const error = result.error;
+  if (error && error.insn >= 0) {
+    const line = [...program.lineInfo].reverse().find((l) => l.index <= error.insn);
+    if (line) error.locate({ file: line.fileName, line: line.lineNumber, column: line.column, text: line.line });
+  }
+  return result;
 }
 
 /**
@@ -132,6 +142,35 @@ export function functionOptions(spec: ObjectSpec, program: ProgramSpec, type: st
   if (!spec.btf || program.funcInfo.length === 0) return {};
   const loadedStatic = new Set(spec.subprograms.filter((f) => !f.global).map((f) => f.name));
   return { funcInfo: true, globalFunctions: globalFunctions(spec.btf, program.funcInfo, type, loadedStatic) };
+}
+
+/**
+ * Untyped `__ksym` variables as libbpf fills them before loading: the lddw
+ * holds the symbol's address from /proc/kallsyms (a missing weak one reads
+ * as 0), so the verifier sees the constant Linux sees. A string says why the
+ * program cannot be loaded that way (a typed ksym, a symbol not found).
+ */
+export function fillKsyms(spec: ObjectSpec, program: ProgramSpec, insns: readonly Instruction[]): readonly Instruction[] | string {
+  const ksyms = program.references.filter((r) => r.kind === 'ksym');
+  if (ksyms.length === 0) return insns;
+  const out = [...insns];
+  for (const r of ksyms) {
+    if (r.kind !== 'ksym') continue;
+    const weak = spec.externs.some((e) => e.name === r.name && e.weak);
+    if (r.typed) {
+      // A weak one the kernel lacks is a plain 0 (bpf_ksym_exists() is false); others are BTF pointers, not modelled.
+      const inKernel = kernelBtf()?.all(r.name).some((t) => t.kind === 'var' || t.kind === 'func');
+      if (weak && inKernel === false) {
+        [out[r.index], out[r.index + 1]] = makeLddw(out[r.index]!.dst, 0n);
+        continue;
+      }
+      return `typed ksym ${r.name} (a BTF pointer to a kernel variable or function) is not modelled`;
+    }
+    const address = kallsymsAddress(r.name) ?? (weak ? 0n : undefined);
+    if (address === undefined) return `ksym ${r.name} is not in /proc/kallsyms`;
+    [out[r.index], out[r.index + 1]] = makeLddw(out[r.index]!.dst, address);
+  }
+  return out;
 }
 
 /** The kfunc names of a program's calls, by instruction slot (its `kfunc` references). */

@@ -47,3 +47,12 @@ test('rule fixtures, live: Linux still judges them as recorded', (t) => {
     }
   }
 });
+
+test('a refusal names the C line of the faulting instruction (BTF line info)', () => {
+  const spec = fixture('rules.bpf.o');
+  const r = verifyObjectProgram(spec, spec.programs.find((p) => p.name === 'bad_packet_off_by_one')!);
+  assert.equal(r.ok, false);
+  assert.match(r.error!.source!.file, /rules\.bpf\.c$/);
+  assert.equal(r.error!.source!.text.trim(), 'return *(__u16 *)(data + 12);');
+  assert.match(r.error!.message, /source: .*rules\.bpf\.c:\d+:\d+: return \*\(__u16 \*\)\(data \+ 12\);/);
+});

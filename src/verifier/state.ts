@@ -15,6 +15,8 @@ import { type BtfPointee, btfRegTypeStr, sameBtfPointee } from './btf-access.js'
 export type RegType =
   | 'not_init' | 'scalar' | 'ptr_to_stack' | 'ptr_to_ctx'
   | 'packet' | 'packet_end' | 'packet_meta' | 'sock_common_or_null' | 'sock_common' | 'sock' | 'sock_or_null'
+  /** PTR_TO_TCP_SOCK: a socket read as struct bpf_tcp_sock (bpf_tcp_sock's result). */
+  | 'tcp_sock' | 'tcp_sock_or_null'
   | 'map_ptr' | 'map_ptr_or_null' | 'map_value' | 'map_value_or_null' | 'ringbuf_mem' | 'ringbuf_mem_or_null'
   /** PTR_TO_BTF_ID: a kernel struct typed by BTF (`btf` says which, and its trust flags). */
   | 'ptr_to_btf_id' | 'ptr_to_btf_id_or_null'
@@ -91,7 +93,8 @@ export const isPacket = (r: Reg) => r.type === 'packet' || r.type === 'packet_me
 /** The kernel's reg_type_str, for messages. */
 export const REG_TYPE_NAME: Record<RegType, string> = {
   not_init: 'inv', scalar: 'scalar', ptr_to_stack: 'fp', ptr_to_ctx: 'ctx', packet: 'pkt', packet_end: 'pkt_end',
-  packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', sock_common: 'sock_common', sock: 'sock', sock_or_null: 'sock_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
+  packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', sock_common: 'sock_common', sock: 'sock', sock_or_null: 'sock_or_null',
+  tcp_sock: 'tcp_sock', tcp_sock_or_null: 'tcp_sock_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
   map_value: 'map_value', map_value_or_null: 'map_value_or_null', ringbuf_mem: 'ringbuf_mem', ringbuf_mem_or_null: 'ringbuf_mem_or_null',
   ptr_to_btf_id: 'ptr_', ptr_to_btf_id_or_null: 'ptr_or_null_', rdonly_untrusted_mem: 'rdonly_untrusted_mem',
   mem: 'mem', mem_or_null: 'mem_or_null', func: 'func', map_key: 'map_key',
@@ -123,6 +126,8 @@ export interface Frame {
   readonly subprog: number;
   /** A callback's frame (in_callback_fn): it returns to the helper call that called it, which runs again. */
   readonly inCallback?: boolean;
+  /** Callback iterations entered from this frame since it last went on past the call (callback_depth). */
+  callbackDepth?: number;
 }
 
 export function newFrame(frameno: number, callsite: number, subprog: number): Frame {

@@ -10,7 +10,7 @@ import { AttachType, ProgramType as ProgramTypeIds, applyCoreRelocations, sectio
 import { PROGRAM_TYPES, type ProgramType } from '../context.js';
 import { verify } from '../engine.js';
 import { KERNEL_HELPERS } from '../helpers.js';
-import { attachBtfOf, functionOptions, kernelBtf, kernelBtfOption, objectKfuncs, objectMaps } from '../object.js';
+import { attachBtfOf, fillKsyms, functionOptions, kernelBtf, kernelBtfOption, objectKfuncs, objectMaps } from '../object.js';
 import { isBtfProgramType } from '../context.js';
 
 export interface KernelProgramRecord {
@@ -51,7 +51,6 @@ const TYPE_BY_ID = new Map<number, string>(Object.entries(ProgramTypeIds).map(([
 /** Whether a feature outside the model decides this program; the reason, or undefined. */
 function unmodelled(spec: ObjectSpec, program: ProgramSpec, record: KernelProgramRecord): string | undefined {
   // kfunc calls are verified (kfunc.ts); those not modelled are refused as UNSUPPORTED.
-  if (program.references.some((r) => r.kind === 'ksym')) return 'ksym references';
   if (record.loader !== 'raw' && program.coreRelocations.length && !kernelBtf()) return 'CO-RE without kernel BTF';
   return undefined;
 }
@@ -85,6 +84,10 @@ export function verifySample(spec: ObjectSpec, program: ProgramSpec, record: Ker
   } catch (e) {
     return { ours: 'unmodelled', reason: `CO-RE: ${(e as Error).message}` };
   }
+  // libbpf fills __ksym addresses in; the raw loader leaves the lddw as it is.
+  const filled = record.loader === 'raw' ? insns : fillKsyms(spec, program, insns);
+  if (typeof filled === 'string') return { ours: 'unmodelled', reason: filled };
+  insns = filled;
   const r = verify(insns, {
     programType: type as ProgramType, expectedAttachType: expectedAttachType(record), helpers: KERNEL_HELPERS, license: record.license ?? (program.license || spec.license),
     resolveMap, complexityLimit, ...(attachBtf ? { attachBtf } : {}), ...kernelBtfOption(), resolveKfunc: objectKfuncs(program),
