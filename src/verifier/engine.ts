@@ -1631,7 +1631,7 @@ class Verifier {
     if (!available) {
       reject('UNKNOWN_HELPER', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to ${this.type} programs.`);
     }
-    if (btfHelperProtoDiffers(this.attachBtf, id)) reject('UNSUPPORTED', `the ${this.type} prototype of bpf_${name} is not modelled`, `bpf_${name} takes different arguments in ${this.type} programs, which is not modelled yet.`);
+    if (btfHelperProtoDiffers(this.attachBtf, id) || (name === 'sk_assign' && this.type === 'sk_lookup')) reject('UNSUPPORTED', `the ${this.type} prototype of bpf_${name} is not modelled`, `bpf_${name} takes different arguments in ${this.type} programs, which is not modelled yet.`);
     if (proto.gplOnly && !this.gpl) {
       reject('HELPER_ARGUMENT', 'cannot call GPL-restricted function from non-GPL compatible program', `bpf_${name} may only be called by GPL-compatible programs.`);
     }

@@ -36,7 +36,7 @@ type Where =
   /** tc_cls_act_func_proto and cg_skb_func_proto: socket casts and ECN. */
   | 'tc_cgroup_skb_sock' | 'tcp_sock'
   /** tc and XDP: SYN cookies. */
-  | 'syncookie';
+  | 'syncookie' | 'sk_assign';
 
 interface Entry {
   readonly id: number;
@@ -178,8 +178,8 @@ const ENTRIES: readonly Entry[] = [
   e(97, 'skb_ecn_set_ce', 'tc_cgroup_skb_sock', ['ctx']),
   e(100, 'tcp_check_syncookie', 'syncookie', ['btf_id', 'mem', 'const_size', 'mem', 'const_size'], 'integer', { gpl: true }),
   e(110, 'tcp_gen_syncookie', 'syncookie', ['btf_id', 'mem', 'const_size', 'mem', 'const_size'], 'integer', { gpl: true }),
-  // sk_lookup programs have their own bpf_sk_assign (a maybe-NULL socket argument), not modelled.
-  e(124, 'sk_assign', 'tc', ['ctx', 'btf_id', 'anything']),
+  // sk_lookup programs have their own bpf_sk_assign (a maybe-NULL socket argument): the engine refuses it as not modelled.
+  e(124, 'sk_assign', 'sk_assign', ['ctx', 'btf_id', 'anything']),
   e(93, 'spin_lock', 'base', ['spin_lock'], 'void'),
   e(94, 'spin_unlock', 'base', ['spin_lock'], 'void'),
   // pe_prog_func_proto.
@@ -258,6 +258,7 @@ const WHERE: Record<Exclude<Where, 'base'>, readonly ProgramType[]> = {
   tc_cgroup_skb_sock: [...TC, 'cgroup_skb'],
   tcp_sock: [...TC, 'cgroup_skb', 'sock_ops', 'cgroup_sockopt'],
   syncookie: [...TC, 'xdp'],
+  sk_assign: [...TC, 'sk_lookup'],
   // Not available on the machine the table was checked on (kernel lockdown).
   none: [],
   tracing_prog: [], iter: [], tcp_ca: [],

@@ -5,7 +5,7 @@ import { assemble } from '../asm/index.js';
 import { bpfPermission } from '../kernel/index.js';
 import { defaultAttachType } from './context.js';
 import { verify, KERNEL_HELPERS, VerifierError } from './index.js';
-import { SOCKET_CASES } from './testdata/socket-programs.js';
+import { SOCKET_CASES, SOCKET_MAPS, SOCKET_MAP_NUMBERS } from './testdata/socket-programs.js';
 import { type SocketVerdict, kernelSocketVerdict } from './testdata/socket-verdict.js';
 
 // dist/verifier/sockets.test.js → src/verifier/testdata (JSON is not copied to dist).
@@ -13,7 +13,9 @@ const verdicts = JSON.parse(readFileSync(new URL('../../src/verifier/testdata/so
   { kernel: string; cases: Record<string, SocketVerdict> };
 
 const ours = (c: (typeof SOCKET_CASES)[number]) =>
-  verify(assemble(c.source), { programType: c.type, expectedAttachType: defaultAttachType(c.type), helpers: KERNEL_HELPERS, license: 'GPL' });
+  verify(assemble(c.source, { maps: SOCKET_MAP_NUMBERS }), {
+    programType: c.type, expectedAttachType: defaultAttachType(c.type), helpers: KERNEL_HELPERS, license: 'GPL', maps: SOCKET_MAPS,
+  });
 
 /** The last line of our message, as the recorder keeps the kernel's. */
 const lastLine = (e: VerifierError) => e.kernelMessage.split('\n').at(-1);
@@ -66,4 +68,14 @@ test('a cast shares the reference of the socket it was given', () => {
   assert.ok(r.ok, r.error?.message);
   assert.match(r.log, /R0=sock_common_or_null\(id=2,ref_obj_id=2\)/);
   assert.match(r.log, /R0=sock_or_null\(id=3,ref_obj_id=2\)/);
+});
+
+test('sk_lookup programs\' own bpf_sk_assign is refused as not modelled, not as unavailable', () => {
+  const r = verify(assemble(`
+    r2 = 0
+    r3 = 0
+    call 124
+    r0 = 1
+    exit`), { programType: 'sk_lookup', helpers: KERNEL_HELPERS });
+  assert.equal(r.error?.code, 'UNSUPPORTED');
 });

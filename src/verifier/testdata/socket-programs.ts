@@ -7,6 +7,13 @@
  * released.
  */
 import type { ProgramType } from '../context.js';
+import type { MapInfo } from '../state.js';
+
+/** The maps a case may name, by the number `map_fd(NAME)` assembles to. */
+export const SOCKET_MAPS: readonly (MapInfo & { readonly name: string })[] = [
+  { name: 'rb', type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 },
+];
+export const SOCKET_MAP_NUMBERS: Readonly<Record<string, number>> = Object.fromEntries(SOCKET_MAPS.map((m, i) => [m.name, i]));
 
 export interface SocketCase {
   readonly name: string;
@@ -393,6 +400,10 @@ find:${lookup()}
   r1 = r6
   r3 = 0
   call 124${OUT}` },
+  { name: 'sk_lookup: sk_release of the context socket', type: 'sk_lookup', source: `
+  r1 = *(u64 *)(r1 + 0)
+  if r1 == 0 goto out
+  call 86${OUT}` },
   { name: 'skb_ecn_set_ce', type: 'sched_cls', source: `
   call 97${OUT}` },
   { name: 'tcp_check_syncookie of a looked-up socket', type: 'sched_cls', source: `${lookup()}
@@ -406,6 +417,28 @@ find:${lookup()}
   r4 += -96
   r5 = 20
   call 100
+  r1 = r7
+  call 86${OUT}` },
+  { name: 'a socket and a ring buffer record as arguments of one helper', type: 'sched_cls', source: `${lookup()}
+  if r0 == 0 goto out
+  r7 = r0
+  r1 = map_fd(rb) ll
+  r2 = 32
+  r3 = 0
+  call 131
+  if r0 == 0 goto release
+  r8 = r0
+  r1 = r7
+  r2 = r8
+  r3 = 20
+  r4 = r10
+  r4 += -16
+  r5 = 20
+  call 100
+  r1 = r8
+  r2 = 0
+  call 133
+release:
   r1 = r7
   call 86${OUT}` },
   { name: 'xdp: sk_lookup_tcp and sk_release', type: 'xdp', source: `${lookup()}

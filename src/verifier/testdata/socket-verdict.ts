@@ -4,14 +4,19 @@
  * and by sockets.test.ts, which asks again live when bpf(2) is permitted.
  */
 import { assemble } from '../../asm/index.js';
-import { KernelProgram, VerifierError as KernelVerifierError } from '../../kernel/index.js';
+import { KernelMap, KernelProgram, VerifierError as KernelVerifierError } from '../../kernel/index.js';
+import type { MapTypeName } from '../../maps/map.js';
 import { defaultAttachType } from '../context.js';
-import type { SocketCase } from './socket-programs.js';
+import { SOCKET_MAPS, type SocketCase } from './socket-programs.js';
+
+let fds: Record<string, number> | undefined;
+/** The maps cases may name, created in the kernel once. */
+const mapFds = () => (fds ??= Object.fromEntries(SOCKET_MAPS.map((m) => [m.name, KernelMap.create({ name: m.name, type: m.type as MapTypeName, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags }).fd.value])));
 
 export interface SocketVerdict { ok: boolean; processed: number | null; message: string | null }
 
 export function kernelSocketVerdict(c: SocketCase): SocketVerdict {
-  const instructions = assemble(c.source);
+  const instructions = assemble(c.source, { maps: c.source.includes('map_fd(') ? mapFds() : {} });
   let log: string, ok: boolean;
   try {
     const p = KernelProgram.load({ type: c.type, instructions, license: 'GPL', logLevel: 1, logSize: 1 << 20, expectedAttachType: defaultAttachType(c.type) });
