@@ -120,4 +120,37 @@ enum tsbpf_pin_type {
 
 #define bpf_printk(fmt, args...) ___bpf_pick_printk(args)(fmt, ##args)
 
+/*
+ * Open-coded iterators over a range of numbers (Linux 6.4+), the loop form the
+ * verifier proves bounded without unrolling: the iterator lives on the stack,
+ * next() yields a pointer to the next number or NULL once the range is done,
+ * and destroy() must run on every path (the cleanup attribute sees to it).
+ */
+struct bpf_iter_num;
+extern int bpf_iter_num_new(struct bpf_iter_num *it, int start, int end) __weak __ksym;
+extern int *bpf_iter_num_next(struct bpf_iter_num *it) __weak __ksym;
+extern void bpf_iter_num_destroy(struct bpf_iter_num *it) __weak __ksym;
+
+/*
+ * for (i = start; i < end; i++), as an iterator loop. The bounds are checked
+ * again on each yielded number so that the verifier knows i lies in
+ * [start, end). Naming bpf_iter_num_destroy once outside cleanup() makes
+ * clang emit its BTF, which cleanup() alone does not.
+ */
+#define bpf_for(i, start, end)                                                      \
+	for (struct bpf_iter_num ___it __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
+	     *___once __attribute__((unused)) =                                         \
+		(bpf_iter_num_new(&___it, (start), (end)), (void)bpf_iter_num_destroy, (void *)0); \
+	     ({                                                                         \
+		int *___n = bpf_iter_num_next(&___it);                                      \
+		___n && ((i) = *___n, (i) >= (start) && (i) < (end));                       \
+	     });)
+
+/* Runs the body n times. */
+#define bpf_repeat(n)                                                               \
+	for (struct bpf_iter_num ___it __attribute__((aligned(8), cleanup(bpf_iter_num_destroy))), \
+	     *___once __attribute__((unused)) =                                         \
+		(bpf_iter_num_new(&___it, 0, (n)), (void)bpf_iter_num_destroy, (void *)0);  \
+	     bpf_iter_num_next(&___it);)
+
 #endif /* __TSBPF_BPF_HELPERS_H */

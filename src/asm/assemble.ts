@@ -20,6 +20,11 @@ export interface AssembleOptions {
   readonly checkJumps?: boolean;
   /** Map names usable in `map_fd(NAME)` / `map_value(NAME, off)`, with the number each stands for. */
   readonly maps?: ReadonlyMap<string, number> | Readonly<Record<string, number>>;
+  /**
+   * Kernel functions a `call NAME` may name, with their BTF ids (in the
+   * kernel's BTF); a name that is also a helper stays the helper.
+   */
+  readonly kfuncs?: (name: string) => number | undefined;
 }
 
 /** A draft with the place it came from (for builders: the item's position). */
@@ -95,7 +100,7 @@ export function assemble(source: string, options: AssembleOptions = {}): Instruc
       text = text.slice(label[0].length);
     }
     if (text.trim() === '') return;
-    const cursor = new Cursor(text, lineNo, column, maps);
+    const cursor = new Cursor(text, lineNo, column, maps, options.kfuncs);
     const useLlvm = syntax === 'llvm' || (syntax === 'auto' && looksLikeLlvm(text));
     const draft = useLlvm ? parseLlvm(cursor) : parseConformance(cursor);
     if (draft.opcode === 0x95 && firstExit === undefined) firstExit = slot;

@@ -22,6 +22,8 @@ export class Cursor {
     readonly column: number,
     /** Names that stand for numbers in `map_fd(NAME)` and `map_value(NAME, off)`. */
     readonly maps?: ReadonlyMap<string, number>,
+    /** Kernel functions callable by name (`call bpf_iter_num_new`): their BTF ids. */
+    readonly kfuncs?: (name: string) => number | undefined,
   ) {}
 
   /** A map operand: a number, or a name from `maps`. */

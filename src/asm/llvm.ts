@@ -135,7 +135,14 @@ function parseCall(c: Cursor): d.Draft {
   const at = c.pos;
   const name = c.word('a helper id or name');
   let id = helperId(name);
-  if (c.eat('#')) id = c.imm32('a helper id');
+  const kfunc = id === undefined ? c.kfuncs?.(name) : undefined;
+  // The kernel's log prints a kfunc call as `call NAME#BTF_ID`.
+  if (c.eat('#')) {
+    const n = c.imm32('a helper id');
+    if (kfunc !== undefined) return d.call('kfunc', n);
+    id = n;
+  }
+  if (kfunc !== undefined) return d.call('kfunc', kfunc);
   if (id === undefined) throw c.error('UNKNOWN_HELPER', `unknown helper '${name}'`, at);
   return d.call('helper', id);
 }

@@ -9,7 +9,7 @@ import { type Instruction, decodeProgram } from '../isa/index.js';
 import { MAP_TYPE_IDS } from '../maps/map.js';
 import { loadObject } from '../object/index.js';
 import {
-  KERNEL_HELPERS, PROGRAM_TYPES, isModelledType, verify, verifyObjectProgram, type MapInfo, type ProgramType, type VerifyResult,
+  KERNEL_HELPERS, PROGRAM_TYPES, isModelledType, kernelBtf, kfuncIds, verify, verifyObjectProgram, type MapInfo, type ProgramType, type VerifyResult,
 } from '../verifier/index.js';
 import { type Command, UsageError, parseOptions } from './command.js';
 import { detectProgramFile } from './source.js';
@@ -87,12 +87,15 @@ export const verifyCommand: Command = async (args, io) => {
     const numbers = Object.fromEntries(maps.map((m, i) => [m.name!, i]));
     let insns: Instruction[];
     try {
-      insns = kind === 'asm' ? assemble(Buffer.from(bytes).toString('utf8'), { maps: numbers }) : decodeProgram(bytes);
+      // Kernel functions are named in assembly and numbered by the running kernel's BTF.
+      const btf = kernelBtf();
+      insns = kind === 'asm' ? assemble(Buffer.from(bytes).toString('utf8'), { maps: numbers, ...(btf ? { kfuncs: kfuncIds(btf) } : {}) }) : decodeProgram(bytes);
     } catch (e) {
       throw new UsageError(`${path}: ${(e as Error).message}`);
     }
     const start = performance.now();
-    const r = verify(insns, { programType: type ?? 'socket_filter', helpers: KERNEL_HELPERS, logLevel, maps });
+    const kfuncCalls = insns.some((i) => i.op.kind === 'call' && i.op.target === 'kfunc');
+    const r = verify(insns, { programType: type ?? 'socket_filter', helpers: KERNEL_HELPERS, logLevel, maps, ...(kfuncCalls ? { kernelBtf: kernelBtf() } : {}) });
     verdicts.push(verdict(path, type ?? 'socket_filter', r, performance.now() - start, logLevel));
   }
   if (values.json) {

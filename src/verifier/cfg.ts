@@ -16,8 +16,10 @@ export interface ControlFlow {
   readonly prunePoints: ReadonlySet<number>;
   /** Slots reached other than by falling through (jump targets, call returns, callee starts): the kernel records how it got there. */
   readonly jmpPoints: ReadonlySet<number>;
-  /** Calls of helpers that call back (bpf_loop…): a state is always remembered there. */
+  /** Calls of helpers that call back (bpf_loop…) and of iterators' next(): a state is always remembered there. */
   readonly forceCheckpoints: ReadonlySet<number>;
+  /** Calls of an open-coded iterator's next() (bpf_iter_num_next…), where its loop's iterations converge. */
+  readonly iterNext: ReadonlySet<number>;
   /** Bitmask of r0–r9 read before written on some path from each slot. */
   readonly liveBefore: readonly number[];
   /**
@@ -91,7 +93,7 @@ function useDef(insn: Instruction, argCount: (id: number) => number): [number, n
  * @returns the facts, or the first fault in the kernel's order.
  */
 export function analyzeControlFlow(
-  insns: readonly Instruction[], argCount: (helperId: number) => number,
+  insns: readonly Instruction[], argCount: (helperId: number) => number, isIterNext: (kfuncSlot: number) => boolean = () => false,
 ): ControlFlow | CfgFault {
   const len = insns.length;
   if (len === 0) return { code: 'EMPTY_PROGRAM', kernel: 'program has no instructions', explanation: 'The program is empty.', insn: -1 };
@@ -144,6 +146,7 @@ export function analyzeControlFlow(
   const prunePoints = new Set<number>();
   const jmpPoints = new Set<number>();
   const forceCheckpoints = new Set<number>();
+  const iterNext = new Set<number>();
   const seen = new Uint8Array(len);
   const stack = [0];
   seen[0] = 1;
@@ -187,6 +190,11 @@ export function analyzeControlFlow(
         jmpPoints.add(t);
         forceCheckpoints.add(t);
       }
+      if (op.target === 'kfunc' && isIterNext(t)) {
+        prunePoints.add(t);
+        forceCheckpoints.add(t);
+        iterNext.add(t);
+      }
       if (op.target === 'local') {
         prunePoints.add(t);
         const target = branchTarget(insn, t)!;
@@ -206,7 +214,7 @@ export function analyzeControlFlow(
       return { code: 'UNREACHABLE', kernel: `unreachable insn ${i}`, explanation: `Instruction ${i} can never run: no path from the start reaches it.`, insn: i };
     }
   }
-  return { subprogStarts, subprogOf, prunePoints, jmpPoints, forceCheckpoints, liveBefore: liveness(insns, argCount), scc: loops(insns) };
+  return { subprogStarts, subprogOf, prunePoints, jmpPoints, forceCheckpoints, iterNext, liveBefore: liveness(insns, argCount), scc: loops(insns) };
 }
 
 /** Backward dataflow: registers read before written on some path (r10 excluded). */

@@ -21,7 +21,7 @@ const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 export type HelperNamer = (id: number) => string | undefined;
 
 /** One instruction in the kernel's log syntax, prefixed by its opcode byte. */
-export function formatKernelInsn(insn: Instruction, helperName: HelperNamer = () => undefined): string {
+export function formatKernelInsn(insn: Instruction, helperName: HelperNamer = () => undefined, kfuncName?: string): string {
   const code = `(${insn.opcode.toString(16).padStart(2, '0')})`;
   const op = insn.op;
   switch (op.kind) {
@@ -45,7 +45,7 @@ export function formatKernelInsn(insn: Instruction, helperName: HelperNamer = ()
     }
     case 'call':
       if (op.target === 'local') return `${code} call pc${off(insn.imm)}`;
-      if (op.target === 'kfunc') return `${code} call kernel-function`;
+      if (op.target === 'kfunc') return kfuncName ? `${code} call ${kfuncName}#${insn.imm}` : `${code} call kernel-function`;
       return `${code} call ${helperName(insn.imm) ? `bpf_${helperName(insn.imm)}` : 'unknown'}#${insn.imm}`;
     case 'callx':
       return `${code} callx r${insn.dst}`;

@@ -17,13 +17,14 @@ import { formatKernelInsn } from './disasm.js';
 import { VerifierError, type VerifierErrorCode, type PathStep } from './errors.js';
 import {
   type Frame, type Reg, type StackSlot, type SlotType, type MapInfo, EMPTY_SLOT, NOT_INIT, IdMap, type ExactLevel, REG_TYPE_NAME, cloneFrame, formatFrame, formatReg, formatSlot,
-  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, regTypeStr, sameMap, scalarReg, stackSafe, unknownReg,
+  isPacket, isPointer, mayBeNull, newFrame, pointerReg, regSafe, regTypeStr, sameIter, sameMap, scalarReg, stackSafe, unknownReg,
 } from './state.js';
 import { RDONLY_PROG, WRONLY_PROG, checkMapFuncCompatibility, directValueAccess, frozenRead } from './maps.js';
 import { BTF_HELPER_STRUCTS, KERNEL_HELPERS } from './helpers.js';
 import type { GlobalFunction } from './global-funcs.js';
 import { BTF_TRUSTED, btfPointerAccess, checkBtfArg, sameBtfPointee } from './btf-access.js';
-import { checkKfuncCall } from './kfunc.js';
+import { checkKfuncCall, kfuncIds } from './kfunc.js';
+import { type IterKfunc, MODELLED_ITERATORS, iterFacts, iterKfunc } from './iterators.js';
 import { type AttachBtf, btfHelperAllowed, btfHelperProto, btfHelperProtoDiffers, btfReturnRange, tcpCaWrite, tracingCtxAccess } from './tracing-context.js';
 
 /** The kernel's BPF_COMPLEXITY_LIMIT_INSNS. */
@@ -169,6 +170,8 @@ interface AcquiredRef {
   readonly insn: number;
   /** What was acquired, for explanations: a socket (bpf_sk_lookup_*) rather than a ring buffer record. */
   readonly socket?: boolean;
+  /** An open-coded iterator (bpf_iter_<kind>_new), by kind. */
+  readonly iterator?: string;
 }
 
 /** A state remembered at a prune point (bpf_verifier_state_list), and the segment that led to it. */
@@ -234,7 +237,7 @@ const ALU_SYMBOL: Partial<Record<AluName, string>> = {
   mod: '%=', smod: '%=', xor: '^=', mov: '=', arsh: 's>>=',
 };
 const MEM_EXPECTED = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
-const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem', 'mem', 'map_key']);
+const MEM_TYPES = new Set(['ptr_to_stack', 'packet', 'packet_meta', 'map_value', 'ringbuf_mem', 'mem', 'rdonly_mem', 'map_key']);
 /** MAX_PACKET_OFF. */
 const MAX_PACKET_OFF = 0xffff;
 /** BPF_MAX_VAR_OFF. */
@@ -242,7 +245,7 @@ const MAX_VAR_OFF = 1n << 29n;
 /** reg->range markers of mark_pkt_end. */
 const AT_PKT_END = -1, BEYOND_PKT_END = -2;
 /** Pointer types that are never NULL (reg_not_null). */
-const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'sock', 'sock_common', 'tcp_sock', 'map_key']);
+const NOT_NULL = new Set(['map_value', 'map_ptr', 'ringbuf_mem', 'mem', 'rdonly_mem', 'sock', 'sock_common', 'tcp_sock', 'map_key']);
 const ZERO = constScalar(0n);
 
 /**
@@ -332,7 +335,12 @@ class Verifier {
 
   disasm(i: number): string {
     const insn = this.insns[i];
-    return insn ? formatKernelInsn(insn, (id) => this.helpers.get(id)?.name) : '';
+    if (!insn) return '';
+    if (insn.op.kind !== 'call' || insn.op.target !== 'kfunc') return formatKernelInsn(insn, (id) => this.helpers.get(id)?.name);
+    const kfunc = this.kfuncName(insn, i);
+    // An object leaves the BTF id to the loader: show the one the kernel would get.
+    const id = insn.imm || (kfunc && this.kernelBtf ? kfuncIds(this.kernelBtf)(kfunc) : undefined) || 0;
+    return formatKernelInsn({ ...insn, imm: id }, undefined, kfunc);
   }
 
   result(error?: VerifierError): VerifyResult {
@@ -349,7 +357,7 @@ class Verifier {
       return this.result(new VerifierError('UNSUPPORTED', `${this.type} programs need their attach target's BTF`, `The context of a ${this.type} program is typed by what it attaches to; pass attachBtf.`, -1));
     }
     const argCount = (id: number) => this.helpers.get(id)?.proto.args.length ?? 5;
-    const cfg = analyzeControlFlow(this.insns, argCount);
+    const cfg = analyzeControlFlow(this.insns, argCount, (slot) => iterKfunc(this.kfuncName(this.insns[slot]!, slot) ?? '')?.op === 'next');
     if ('code' in cfg) {
       return this.result(new VerifierError(cfg.code, cfg.kernel, cfg.explanation, cfg.insn, cfg.insn >= 0 ? this.disasm(cfg.insn) : ''));
     }
@@ -772,7 +780,8 @@ class Verifier {
           return;
         }
         bt.clear(0);
-        if (bt.regs[bt.frame]! & ARG_REGS || op.target !== 'helper') throw new GiveUp();
+        // A kfunc that names no kernel function is refused later; backtracking stays conservative, as Linux's does.
+        if (bt.regs[bt.frame]! & ARG_REGS || (op.target === 'kfunc' && this.kfuncName(insn, i) === undefined)) throw new GiveUp();
         return;
       case 'exit': {
         // A callback returns to the helper call, which set the callee's r1–r5 itself.
@@ -799,8 +808,10 @@ class Verifier {
     const list = this.explored.get(idx) ?? [];
     // A long history is checkpointed regardless (the kernel bounds jmp_history so).
     // So is every call of a helper that calls back, where the callback's iterations must converge.
-    const callsBack = this.cfg.forceCheckpoints.has(idx);
-    const force = callsBack || this.cur.history.length > 40;
+    const checkpoint = this.cfg.forceCheckpoints.has(idx);
+    const iterNext = checkpoint && this.cfg.iterNext.has(idx);
+    const callsBack = checkpoint && !iterNext;
+    const force = checkpoint || this.cur.history.length > 40;
     // Otherwise remember states only every 2 jumps and 8 instructions (the kernel's heuristic).
     let addNew = force || (this.jmpsProcessed - this.prevJmps >= 2 && this.processed - this.prevInsns >= 8);
     for (let n = 0; n < list.length; n++) {
@@ -810,6 +821,10 @@ class Verifier {
       if (old.branches > 0 && callsBack) {
         // Another round of the callback that ends within an earlier one adds nothing: the iterations converged.
         hit = this.statesEqual(old.frames, old.refs, 'range_within', old.lock);
+        loop = hit;
+      } else if (old.branches > 0 && iterNext) {
+        // The same for an iterator's next(), while it may still yield; iterations of different depth are no infinite loop.
+        hit = this.statesEqual(old.frames, old.refs, 'range_within', old.lock) && this.iterAtR1()?.state === 'active';
         loop = hit;
       } else if (old.branches > 0) {
         // A state still being explored (a loop ancestor): identical means the loop makes no progress.
@@ -836,7 +851,7 @@ class Verifier {
       }
       if (addNew) old.misses++;
       // Evict states that keep failing to prune (the kernel keeps n = 3; 64 for callback calls still iterating).
-      const keep = callsBack && old.branches > 0 ? 64 : 3;
+      const keep = checkpoint && old.branches > 0 ? 64 : 3;
       if (old.misses > old.hits * keep + keep) { list.splice(n, 1); n--; this.liveStates--; }
     }
     if (!addNew) return false;
@@ -860,6 +875,14 @@ class Verifier {
     return false;
   }
 
+  /** The iterator R1 points to (the first argument of an iterator kfunc), if any. */
+  iterAtR1() {
+    const r1 = this.frame.regs[1]!;
+    if (r1.type !== 'ptr_to_stack' || !tnumIsConst(r1.value.varOff)) return undefined;
+    const off = r1.off + Number(BigInt.asIntN(64, r1.value.varOff.value));
+    return off < 0 ? this.cur.frames[r1.frameno]?.stack[Math.trunc((-off - 1) / 8)]?.iter : undefined;
+  }
+
   /** states_equal(EXACT) on live registers and the whole stack: the infinite-loop check. */
   statesExact(stored: StoredState): boolean {
     const old = stored.frames;
@@ -878,7 +901,7 @@ class Verifier {
         const b = c.stack[spi] ?? EMPTY_SLOT;
         if (a === b) continue;
         for (let k = 0; k < 8; k++) if (a.types[k] !== b.types[k]) return false;
-        if (!sameReg(a.spilled, b.spilled)) return false;
+        if (!sameReg(a.spilled, b.spilled) || !sameIter(a.iter, b.iter)) return false;
       }
     }
     return true;
@@ -1158,7 +1181,8 @@ class Verifier {
       this.memRegion(regno, base, base.off + off, size, base.map!.keySize, false);
       return unknownReg();
     }
-    if (base.type === 'ringbuf_mem' || base.type === 'mem') {
+    if (base.type === 'rdonly_mem' && kind === 'write') reject('INVALID_MEMORY_ACCESS', `R${regno} cannot write into rdonly_mem`, `R${regno} points to memory a program may only read.`);
+    if (base.type === 'ringbuf_mem' || base.type === 'mem' || base.type === 'rdonly_mem') {
       if (kind === 'write' && value && isPointer(value) && !this.privileged) reject('INVALID_MEMORY_ACCESS', `R${regno} leaks addr into mem`, 'A pointer may not be stored into helper memory.');
       this.memRegion(regno, base, base.off + off, size, base.memSize ?? 0, false);
       return kind === 'read' ? unknownReg() : NOT_INIT;
@@ -1172,8 +1196,10 @@ class Verifier {
 
   /** check_kfunc_call (kfunc.ts): plain kfuncs with numbers and trusted struct pointers. */
   kfuncCall(insn: Instruction, i: number): void {
-    const name = this.resolveKfunc?.(insn, i) ?? (this.kernelBtf && insn.imm > 0 && insn.imm < this.kernelBtf.count && insn.offset === 0 ? this.kernelBtf.type(insn.imm).name : undefined);
+    const name = this.kfuncName(insn, i);
     if (!name || !this.kernelBtf) reject('UNSUPPORTED', 'kfunc calls are not supported', 'Calls to kernel functions (kfuncs) need the kernel\'s BTF and the function\'s name.');
+    const iter = iterKfunc(name!);
+    if (iter) return this.iterCall(iter, name!, i);
     const r = checkKfuncCall(this.kernelBtf!, name!, this.attachBtf, this.gpl, (n) => {
       const reg = this.readReg(n);
       const zero = tnumIsConst(reg.value.varOff) && reg.value.varOff.value === 0n && reg.off === 0;
@@ -1182,9 +1208,112 @@ class Verifier {
         : { type: 'other', maybeNull: mayBeNull(reg), offZero: zero };
     });
     if ('code' in r) reject(r.code, r.kernel, r.explanation);
-    for (const r of CALLER_SAVED) this.frame.regs[r] = NOT_INIT;
+    this.clobberCallerSaved();
     if ('ret' in r && r.ret === 'scalar') this.writeReg(0, unknownReg());
-    for (const r of CALLER_SAVED) this.scratched.add(r);
+  }
+
+  /** The kernel function a kfunc call names: from the object's relocation, else its BTF id in the running kernel. */
+  kfuncName(insn: Instruction, i: number): string | undefined {
+    return this.resolveKfunc?.(insn, i) ?? (this.kernelBtf && insn.imm > 0 && insn.imm < this.kernelBtf.count && insn.offset === 0 ? this.kernelBtf.type(insn.imm).name : undefined);
+  }
+
+  /**
+   * process_iter_arg and process_iter_next_call: new() turns uninitialized
+   * slots into an active iterator holding a reference; next() either yields
+   * (a new path into the loop body, one level deeper) or is drained (this
+   * path, R0 = NULL); destroy() gives the reference back.
+   */
+  iterCall(it: IterKfunc, name: string, i: number): void {
+    if (!MODELLED_ITERATORS.includes(it.kind)) reject('UNSUPPORTED', `kfunc ${name} is not modelled`, `Open-coded iterators other than ${MODELLED_ITERATORS.map((k) => `bpf_iter_${k}`).join(', ')} are not modelled yet.`);
+    const facts = iterFacts(this.kernelBtf!, name, it);
+    if ('unsupported' in facts) return reject('UNSUPPORTED', `kfunc ${name} is not modelled`, `${facts.unsupported[0]!.toUpperCase()}${facts.unsupported.slice(1)}.`);
+    if (!this.gpl) reject('HELPER_ARGUMENT', 'cannot call kernel function from non-GPL compatible program', 'Only GPL-compatible programs may call kernel functions.');
+    const type = `iter_${it.kind}`;
+    const reg = this.readReg(1);
+    if (reg.type !== 'ptr_to_stack') reject('HELPER_ARGUMENT', 'arg#0 expected pointer to an iterator on stack', `The first argument of ${name} must point to a struct bpf_iter_${it.kind} on the stack.`);
+    const frame = this.cur.frames[reg.frameno]!;
+    // iter_get_spi: a constant, slot-aligned place whose slots all lie in the stack.
+    const where = (expected: string): number | 'beyond' => {
+      const why = (line: string): never => reject('HELPER_ARGUMENT', `${line}\n${expected}`, `The iterator must sit at a constant, 8-byte aligned place on the stack.`);
+      if (!tnumIsConst(reg.value.varOff)) why('iter has to be at a constant offset');
+      const off = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
+      if (off % 8) why(`cannot pass in iter at an offset=${off}`);
+      const spi = Math.trunc((-off - 1) / 8);
+      if (spi + 1 < facts.slots) why(`cannot pass in iter at an offset=${off}`);
+      return spi >= frame.stack.length ? 'beyond' : spi;
+    };
+    if (it.op === 'new') {
+      const expected = `expected uninitialized ${type} as arg #0`;
+      const spi = where(expected);
+      if (spi !== 'beyond') {
+        for (let k = 0; k < facts.slots; k++) {
+          if (this.slotAt(frame, spi - k).types.includes('iter')) reject('HELPER_ARGUMENT', expected, `The iterator at R1 is already initialized; destroy it before calling ${name} again.`);
+        }
+      }
+      for (let k = 0; k < facts.slots; k++) this.stackAccess(1, reg, k * 8, 8, 'write', unknownReg(), false);
+      const top = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value))) - 1) / 8);
+      const id = ++this.idGen;
+      for (let k = 0; k < facts.slots; k++) {
+        frame.stack[top - k] = { types: Array<SlotType>(8).fill('iter'), spilled: NOT_INIT, iter: { kind: it.kind, state: 'active', depth: 0, refId: k === 0 ? id : 0 } };
+        this.scratched.add(100 + top - k);
+      }
+      this.cur.refs = [...this.cur.refs, { id, insn: i, iterator: it.kind }];
+      for (let a = 2; a < 2 + facts.scalarArgs; a++) {
+        if (this.readReg(a).type !== 'scalar') reject('HELPER_ARGUMENT', `R${a} is not a scalar`, `Argument ${a} of ${name} is a number.`);
+      }
+      this.clobberCallerSaved();
+      this.writeReg(0, unknownReg());
+      return;
+    }
+    // is_iter_reg_valid_init: every slot holds this kind of iterator, the first one its reference.
+    const expected = `expected an initialized ${type} as arg #0`;
+    const spi = where(expected);
+    const notInit = () => reject('HELPER_ARGUMENT', expected, `R1 does not point to an initialized struct bpf_iter_${it.kind}: call bpf_iter_${it.kind}_new on it first (and not after destroy).`);
+    if (spi === 'beyond') return notInit();
+    for (let k = 0; k < facts.slots; k++) {
+      const slot = this.slotAt(frame, spi - k);
+      if (!slot.iter || slot.iter.kind !== it.kind || (k === 0) !== (slot.iter.refId !== 0) || slot.types.some((t) => t !== 'iter')) notInit();
+    }
+    const main = frame.stack[spi]!.iter!;
+    if (it.op === 'destroy') {
+      this.releaseReference(main.refId);
+      for (let k = 0; k < facts.slots; k++) frame.stack[spi - k] = EMPTY_SLOT;
+      this.clobberCallerSaved();
+      return;
+    }
+    this.clobberCallerSaved();
+    const yielded: Reg = { ...pointerReg('rdonly_mem'), memSize: facts.yieldSize, id: ++this.idGen, refId: main.refId };
+    if (main.state === 'active') {
+      // The iteration that yields: checked from the state remembered here, one level deeper.
+      const queued = this.forkState();
+      const qFrame = queued.frames[reg.frameno]!;
+      qFrame.stack[spi] = { ...qFrame.stack[spi]!, iter: { ...main, depth: main.depth + 1 } };
+      const prev = this.previousVisit(i);
+      if (prev) widenImprecise(prev.frames, queued.frames);
+      queued.frames[queued.frames.length - 1]!.regs[0] = yielded;
+      if (queued.parent) queued.parent.branches++;
+      this.pending.push({ state: queued, idx: i + 1, from: i });
+    }
+    // This path: the iterator is drained and next() returned NULL.
+    frame.stack[spi] = { ...frame.stack[spi]!, iter: { ...main, state: 'drained' } };
+    this.scratched.add(100 + spi);
+    this.writeReg(0, scalarReg(ZERO));
+  }
+
+  /** find_prev_entry: the state remembered at `idx` on an earlier visit along this path (skipping the one just remembered). */
+  previousVisit(idx: number): StoredState | undefined {
+    const cur = this.cur.frames;
+    for (let s = this.cur.parent?.parent; s; s = s.parent) {
+      if (s.idx === idx && s.frames.length === cur.length && s.frames.every((f, k) => f.callsite === cur[k]!.callsite)) return s;
+    }
+    return undefined;
+  }
+
+  clobberCallerSaved(): void {
+    for (const r of CALLER_SAVED) {
+      this.frame.regs[r] = NOT_INIT;
+      this.scratched.add(r);
+    }
   }
 
   /** btf_ctx_access (tracing-context.ts): the arguments of a BTF-typed program. */
@@ -1392,8 +1521,7 @@ class Verifier {
       frame.stack[spi] = spillSlot(old, value, 8);
       this.noteStackAccess(frame.frameno, spi);
     } else {
-      const types = [...old.types];
-      if (types.some((t) => t === 'spill')) for (let k = 0; k < 8; k++) if (types[k] === 'spill') types[k] = 'misc';
+      const types = scrubbed(old.types);
       const zero = value.type === 'scalar' && isConst(value.value) && value.value.varOff.value === 0n;
       // STACK_ZERO stands for the register's exact value.
       if (zero) this.markPrecise(this.valueRegno);
@@ -1412,7 +1540,7 @@ class Verifier {
       const slot = -addr - 1;
       const spi = Math.floor(slot / 8);
       const old = this.slotAt(frame, spi);
-      const types = old.types.map((t) => (t === 'spill' ? 'misc' : t));
+      const types = scrubbed(old.types);
       const k = slot % 8;
       if (zero && types[k] === 'zero') zeroUsed = true;
       types[k] = zero && types[k] === 'zero' ? 'zero' : 'misc';
@@ -1449,7 +1577,7 @@ class Verifier {
     for (let k = 0; k < size; k++) {
       const t = types[(slot - k) % 8]!;
       if (t === 'zero') zeros++;
-      else if (t === 'invalid' && !this.privileged) this.uninitStack(off, k, size);
+      else if ((t === 'invalid' && !this.privileged) || t === 'iter') this.uninitStack(off, k, size);
     }
     return zeros === size ? scalarReg(ZERO) : unknownReg();
   }
@@ -1463,7 +1591,7 @@ class Verifier {
       if (t === 'spill' && s.spilled.type !== 'scalar') {
         reject('INVALID_STACK_ACCESS', `invalid read from stack off ${addr}`, 'A variable-offset read may not reach a saved pointer.');
       }
-      if (t === 'invalid' && !this.privileged) this.uninitStack(minOff, addr - minOff, maxOff - minOff);
+      if ((t === 'invalid' && !this.privileged) || t === 'iter') this.uninitStack(minOff, addr - minOff, maxOff - minOff);
       if (t !== 'zero') allZero = false;
     }
     return allZero ? scalarReg(ZERO) : unknownReg();
@@ -1742,6 +1870,7 @@ class Verifier {
     const first = this.cur.refs[0]!;
     reject('UNRELEASED_REFERENCE', [...lines, `${what} would lead to reference leak`].join('\n'), first.socket
       ? `The socket looked up at instruction ${first.insn} is not given back with bpf_sk_release on this path.`
+      : first.iterator ? `The iterator created at instruction ${first.insn} is not destroyed with bpf_iter_${first.iterator}_destroy on this path.`
       : `The ring buffer record reserved at instruction ${first.insn} is neither submitted nor discarded on this path.`);
   }
 
@@ -1895,6 +2024,10 @@ class Verifier {
         if (uninit) reject('HELPER_ARGUMENT', `R${r} cannot write into map_key`, 'A map key handed to a callback is read-only.');
         this.memRegion(r, reg, reg.off, size, reg.map!.keySize, zeroOk);
         return;
+      case 'rdonly_mem':
+        if (uninit) reject('HELPER_ARGUMENT', `R${r} cannot write into rdonly_mem`, `R${r} points to memory a program may only read, and the helper would write to it.`);
+        this.memRegion(r, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
+        return;
       case 'ringbuf_mem': case 'mem':
         this.memRegion(r, reg, reg.off, size, reg.memSize ?? 0, zeroOk);
         return;
@@ -1955,8 +2088,11 @@ class Verifier {
       const spi = Math.floor(slot / 8);
       const s = this.slotAt(frame, spi);
       const t = s.types[slot % 8]!;
+      if (t === 'iter' && !uninitOk) {
+        reject('HELPER_ARGUMENT', `invalid read from stack R${r} off ${start}+${addr - start} size ${size}`, `Byte fp${addr} belongs to an iterator, which only iterator kfuncs may touch.`);
+      }
       if (uninitOk) {
-        const types = s.types.map((x) => (x === 'spill' ? 'misc' : x));
+        const types = scrubbed(s.types);
         types[slot % 8] = 'misc';
         frame.stack[spi] = { types, spilled: NOT_INIT };
         continue;
@@ -2081,19 +2217,7 @@ class Verifier {
     const callee = this.cur.frames.pop()!;
     // widen_imprecise_scalars: numbers no decision relied on are forgotten, so the iterations converge.
     const prev = this.explored.get(callee.callsite)?.find((old) => old.frames.length === this.cur.frames.length && old.frames.every((f, k) => f.callsite === this.cur.frames[k]!.callsite));
-    if (prev) {
-      prev.frames.forEach((old, fr) => {
-        const cur = this.cur.frames[fr]!;
-        const widen = (o: Reg, c: Reg) => (o.type === 'scalar' && c.type === 'scalar' && !o.precise && !c.precise && !sameReg(o, c) ? unknownReg() : c);
-        for (let r = 0; r < 10; r++) cur.regs[r] = widen(old.regs[r]!, cur.regs[r]!);
-        for (let spi = 0; spi < Math.min(old.stack.length, cur.stack.length); spi++) {
-          const o = old.stack[spi], c = cur.stack[spi];
-          if (!o || !c || o.types[7] !== 'spill' || c.types[7] !== 'spill') continue;
-          const w = widen(o.spilled, c.spilled);
-          if (w !== c.spilled) cur.stack[spi] = { types: c.types, spilled: w };
-        }
-      });
-    }
+    if (prev) widenImprecise(prev.frames, this.cur.frames);
     this.scratched.clear();
     return callee.callsite;
   }
@@ -2136,6 +2260,25 @@ class Verifier {
       `The chain of ${calls} calls uses ${total} bytes of stack; the limit is ${MAX_STACK}.`, -1);
   }
 }
+
+/** widen_imprecise_scalars: numbers that differ from an earlier iteration and that no decision relied on are forgotten, so iterations converge. */
+function widenImprecise(prev: readonly Frame[], frames: Frame[]): void {
+  prev.forEach((old, fr) => {
+    const cur = frames[fr]!;
+    const widen = (o: Reg, c: Reg) => (o.type === 'scalar' && c.type === 'scalar' && !o.precise && !c.precise && !sameReg(o, c) ? unknownReg() : c);
+    for (let r = 0; r < 10; r++) cur.regs[r] = widen(old.regs[r]!, cur.regs[r]!);
+    for (let spi = 0; spi < Math.min(old.stack.length, cur.stack.length); spi++) {
+      const o = old.stack[spi], c = cur.stack[spi];
+      if (!o || !c || o.types[7] !== 'spill' || c.types[7] !== 'spill') continue;
+      const w = widen(o.spilled, c.spilled);
+      if (w !== c.spilled) cur.stack[spi] = { types: c.types, spilled: w };
+    }
+  });
+}
+
+/** scrub_special_slot: a write into part of a spilled register or an iterator leaves plain data in its other bytes. */
+const scrubbed = (types: readonly SlotType[]): SlotType[] =>
+  types.some((t) => t === 'iter') ? types.map((t) => (t === 'invalid' ? t : 'misc')) : types.map((t) => (t === 'spill' ? 'misc' : t));
 
 function spillSlot(old: StackSlot, value: Reg, size: number): StackSlot {
   const types = [...old.types];

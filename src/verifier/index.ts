@@ -12,7 +12,8 @@ export { VerifierError, type VerifierErrorCode, type PathStep } from './errors.j
 export { type ProgramType, ctxAccess, defaultAttachType, returnRange, PROGRAM_TYPE_ID, PROGRAM_TYPES } from './context.js';
 export { formatKernelInsn } from './disasm.js';
 export { MAX_PROGRAM_INSNS } from './cfg.js';
-export { verifyObjectProgram, mapInfo, objectMaps, isModelledType, attachBtfOf, objectKfuncs, functionOptions } from './object.js';
+export { verifyObjectProgram, mapInfo, objectMaps, isModelledType, attachBtfOf, objectKfuncs, functionOptions, kernelBtf } from './object.js';
+export { kfuncIds } from './kfunc.js';
 export { globalFunctions, type GlobalFunction, type GlobalArg } from './global-funcs.js';
 export { type BtfProgramType, BTF_PROGRAM_TYPES, isBtfProgramType } from './context.js';
 export { type AttachBtf, type AttachKind, resolveAttachBtf } from './tracing-context.js';

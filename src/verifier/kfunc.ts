@@ -16,6 +16,9 @@ import type { AttachBtf } from './tracing-context.js';
  */
 export const PLAIN_KFUNCS: readonly string[] = ['tcp_reno_ssthresh', 'tcp_reno_cong_avoid', 'tcp_reno_undo_cwnd', 'tcp_slow_start', 'tcp_cong_avoid_ai'];
 
+/** Kernel functions by name, numbered as `btf` (the kernel's) numbers them: for assembling `call NAME`. */
+export const kfuncIds = (btf: Btf) => (name: string): number | undefined => btf.all(name, 'func')[0]?.id;
+
 /** What a register passed to a kfunc is, as far as these checks look. */
 export interface KfuncArgReg {
   readonly type: 'scalar' | 'btf' | 'other';

@@ -6,11 +6,11 @@ import { bpfPermission } from '../kernel/index.js';
 import { defaultAttachType } from './context.js';
 import { verify, KERNEL_HELPERS, VerifierError } from './index.js';
 import { SOCKET_CASES, SOCKET_MAPS, SOCKET_MAP_NUMBERS } from './testdata/socket-programs.js';
-import { type SocketVerdict, kernelSocketVerdict } from './testdata/socket-verdict.js';
+import { type CaseVerdict, kernelSocketVerdict } from './testdata/kernel-verdict.js';
 
 // dist/verifier/sockets.test.js → src/verifier/testdata (JSON is not copied to dist).
 const verdicts = JSON.parse(readFileSync(new URL('../../src/verifier/testdata/socket-verdicts.json', import.meta.url), 'utf8')) as
-  { kernel: string; cases: Record<string, SocketVerdict> };
+  { kernel: string; cases: Record<string, CaseVerdict> };
 
 const ours = (c: (typeof SOCKET_CASES)[number]) =>
   verify(assemble(c.source, { maps: SOCKET_MAP_NUMBERS }), {
@@ -20,7 +20,7 @@ const ours = (c: (typeof SOCKET_CASES)[number]) =>
 /** The last line of our message, as the recorder keeps the kernel's. */
 const lastLine = (e: VerifierError) => e.kernelMessage.split('\n').at(-1);
 
-function agree(name: string, expected: SocketVerdict): void {
+function agree(name: string, expected: CaseVerdict): void {
   const c = SOCKET_CASES.find((x) => x.name === name)!;
   const r = ours(c);
   assert.equal(r.ok, expected.ok, r.error?.message ?? 'accepted');

@@ -22,6 +22,8 @@ export type RegType =
   | 'ptr_to_btf_id' | 'ptr_to_btf_id_or_null'
   /** PTR_TO_MEM | MEM_RDONLY | PTR_UNTRUSTED: what a BTF pointer to a non-struct yields; read through fault-tolerant loads. */
   | 'rdonly_untrusted_mem'
+  /** PTR_TO_MEM | MEM_RDONLY of `memSize` bytes: what an open-coded iterator's next() hands out. */
+  | 'rdonly_mem'
   /** PTR_TO_MEM of `memSize` bytes: a global function's pointer argument (maybe NULL until checked). */
   | 'mem' | 'mem_or_null'
   /** PTR_TO_FUNC: a function of the program (`callback` is its first slot), for helpers that call back. */
@@ -96,7 +98,7 @@ export const REG_TYPE_NAME: Record<RegType, string> = {
   packet_meta: 'pkt_meta', sock_common_or_null: 'sock_common_or_null', sock_common: 'sock_common', sock: 'sock', sock_or_null: 'sock_or_null',
   tcp_sock: 'tcp_sock', tcp_sock_or_null: 'tcp_sock_or_null', map_ptr: 'map_ptr', map_ptr_or_null: 'map_ptr_or_null',
   map_value: 'map_value', map_value_or_null: 'map_value_or_null', ringbuf_mem: 'ringbuf_mem', ringbuf_mem_or_null: 'ringbuf_mem_or_null',
-  ptr_to_btf_id: 'ptr_', ptr_to_btf_id_or_null: 'ptr_or_null_', rdonly_untrusted_mem: 'rdonly_untrusted_mem',
+  ptr_to_btf_id: 'ptr_', ptr_to_btf_id_or_null: 'ptr_or_null_', rdonly_untrusted_mem: 'rdonly_untrusted_mem', rdonly_mem: 'rdonly_mem',
   mem: 'mem', mem_or_null: 'mem_or_null', func: 'func', map_key: 'map_key',
 };
 
@@ -104,14 +106,29 @@ export const REG_TYPE_NAME: Record<RegType, string> = {
 export const regTypeStr = (r: Reg): string =>
   r.btf ? btfRegTypeStr(r.btf.flags, r.type === 'ptr_to_btf_id_or_null') : REG_TYPE_NAME[r.type];
 
-/** Per-byte stack contents (the kernel's STACK_INVALID, STACK_MISC, STACK_ZERO, STACK_SPILL). */
-export type SlotType = 'invalid' | 'misc' | 'zero' | 'spill';
-const SLOT_CHAR: Record<SlotType, string> = { invalid: '?', misc: 'm', zero: '0', spill: 'r' };
+/** Per-byte stack contents (the kernel's STACK_INVALID, STACK_MISC, STACK_ZERO, STACK_SPILL, STACK_ITER). */
+export type SlotType = 'invalid' | 'misc' | 'zero' | 'spill' | 'iter';
+const SLOT_CHAR: Record<SlotType, string> = { invalid: '?', misc: 'm', zero: '0', spill: 'r', iter: 'i' };
+
+/**
+ * An open-coded iterator living in stack slots (bpf_iter_num…): its kind
+ * (`num` for struct bpf_iter_num), whether next() may still yield, how many
+ * next() calls deep this path is, and the reference it holds until
+ * destroy(). Only the iterator's first (highest) slot carries the reference.
+ */
+export interface IterSlot {
+  readonly kind: string;
+  readonly state: 'active' | 'drained';
+  readonly depth: number;
+  readonly refId: number;
+}
 
 /** One 8-byte stack slot; `types[i]` is the kernel's `slot_type[i]` (byte at -(spi*8) - 1 - i... i.e. index 7 is the lowest address). */
 export interface StackSlot {
   readonly types: readonly SlotType[];
   readonly spilled: Reg;
+  /** Set when every byte is 'iter'. */
+  readonly iter?: IterSlot;
 }
 
 export const EMPTY_SLOT: StackSlot = { types: Array<SlotType>(8).fill('invalid'), spilled: NOT_INIT };
@@ -177,6 +194,7 @@ function pointerExtras(r: Reg): string {
 /** A stack slot as the log prints it: the spilled register, or one character per byte. */
 export function formatSlot(slot: StackSlot): string {
   if (slot.types.every((t) => t === 'spill')) return formatReg(slot.spilled);
+  if (slot.iter) return `iter_${slot.iter.kind}(ref_id=${slot.iter.refId},state=${slot.iter.state},depth=${slot.iter.depth})`;
   return slot.types.map((t) => SLOT_CHAR[t]).join('');
 }
 
@@ -185,7 +203,8 @@ export function formatFrame(f: Frame): string {
   const parts: string[] = [];
   f.regs.forEach((r, i) => { if (r.type !== 'not_init') parts.push(`R${i}=${formatReg(r)}`); });
   f.stack.forEach((s, spi) => {
-    if (s && s.types.some((t) => t !== 'invalid')) parts.push(`fp-${(spi + 1) * 8}=${formatSlot(s)}`);
+    // An iterator prints once, from the slot holding its reference.
+    if (s && s.types.some((t) => t !== 'invalid') && s.iter?.refId !== 0) parts.push(`fp-${(spi + 1) * 8}=${formatSlot(s)}`);
   });
   return parts.join(' ');
 }
@@ -278,6 +297,16 @@ export function stackSafe(old: Frame, cur: Frame, allowUninit: boolean, ids: IdM
       if (t !== c.types[i]) return false;
     }
     if (o.types[7] === 'spill' && !regSafe(o.spilled, c.spilled, ids, exact)) return false;
+    if (o.iter && !iterSafe(o.iter, c.iter, ids)) return false;
   }
   return true;
 }
+
+/** An iterator covers another of the same kind and state; depth is ignored so that its iterations can converge. */
+function iterSafe(old: IterSlot, cur: IterSlot | undefined, ids: IdMap): boolean {
+  return cur !== undefined && old.kind === cur.kind && old.state === cur.state && ids.check(old.refId, cur.refId);
+}
+
+/** Identical iterators, depth included (iter_active_depths_differ keeps deeper iterations from looking like an infinite loop). */
+export const sameIter = (a: IterSlot | undefined, b: IterSlot | undefined): boolean =>
+  a === b || (a !== undefined && b !== undefined && a.kind === b.kind && a.state === b.state && a.depth === b.depth && a.refId === b.refId);

@@ -5,9 +5,9 @@
 import { writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { SOCKET_CASES } from './socket-programs.js';
-import { type SocketVerdict, kernelSocketVerdict } from './socket-verdict.js';
+import { type CaseVerdict, kernelSocketVerdict } from './kernel-verdict.js';
 
-const cases: Record<string, SocketVerdict> = {};
+const cases: Record<string, CaseVerdict> = {};
 for (const c of SOCKET_CASES) {
   cases[c.name] = kernelSocketVerdict(c);
   const v = cases[c.name]!;

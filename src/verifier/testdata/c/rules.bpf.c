@@ -261,6 +261,42 @@ SEC("tc") int bad_global_unchecked_pointer(struct __sk_buff *skb)
 	return global_reads_unchecked(&v) & 1;
 }
 
+/* ---- open-coded iterators: bpf_for ---- */
+
+SEC("tc") int ok_bpf_for_indexes(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+	__u64 sum = 0;
+	int i;
+	if (!v)
+		return 0;
+	bpf_for(i, 0, 8)
+		sum += ((__u8 *)v)[i]; /* i is in [0, 8): inside the 8-byte value */
+	return (int)(sum & 1);
+}
+
+SEC("tc") int bad_bpf_for_past_the_value(struct __sk_buff *skb)
+{
+	__u32 key = 0;
+	__u64 *v = bpf_map_lookup_elem(&counters, &key);
+	__u64 sum = 0;
+	int i;
+	if (!v)
+		return 0;
+	bpf_for(i, 0, 9)
+		sum += ((__u8 *)v)[i]; /* the ninth byte is past the value */
+	return (int)(sum & 1);
+}
+
+SEC("tc") int ok_bpf_repeat(struct __sk_buff *skb)
+{
+	int n = 0;
+	bpf_repeat(1000)
+		n += 3;
+	return n & 1;
+}
+
 /* ---- the stack ---- */
 
 SEC("tc") int ok_uninit_stack_read_privileged(struct __sk_buff *skb)
