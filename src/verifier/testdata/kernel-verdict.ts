@@ -4,7 +4,9 @@
  * processed count. Shared by the recorders and by the tests, which ask again
  * live when bpf(2) is permitted.
  */
+import assert from 'node:assert/strict';
 import { type AssembleOptions, assemble } from '../../asm/index.js';
+import { VerifierError, type VerifyResult } from '../index.js';
 import { KernelMap, KernelProgram, VerifierError as KernelVerifierError } from '../../kernel/index.js';
 import type { MapTypeName } from '../../maps/map.js';
 import { type ProgramType, defaultAttachType } from '../context.js';
@@ -62,4 +64,20 @@ export function kernelIteratorVerdict(c: ProgramCase): CaseVerdict {
   const btf = kernelBtf();
   if (!btf) throw new Error('iterator cases need the kernel\'s BTF at /sys/kernel/btf/vmlinux');
   return kernelVerdict(c, { maps: c.source.includes('map_fd(') ? kernelMapFds(ITERATOR_MAPS) : {}, kfuncs: kfuncIds(btf) });
+}
+
+/**
+ * Asserts tsbpf's verdict is the recorded one: the same processed count for
+ * an accepted program; for a refused one, a modelled refusal whose last line
+ * is the kernel's (the recorder keeps the kernel's last line).
+ */
+export function assertKernelVerdict(r: VerifyResult, expected: CaseVerdict): void {
+  assert.equal(r.ok, expected.ok, r.error?.message ?? 'accepted');
+  if (expected.ok) {
+    assert.equal(r.processed, expected.processed, 'processed instruction count');
+    return;
+  }
+  assert.ok(r.error instanceof VerifierError);
+  assert.notEqual(r.error.code, 'UNSUPPORTED', r.error.message);
+  assert.equal(r.error.kernelMessage.split('\n').at(-1), expected.message);
 }
