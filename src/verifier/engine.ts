@@ -880,7 +880,7 @@ class Verifier {
     const r1 = this.frame.regs[1]!;
     if (r1.type !== 'ptr_to_stack' || !tnumIsConst(r1.value.varOff)) return undefined;
     const off = r1.off + Number(BigInt.asIntN(64, r1.value.varOff.value));
-    return off < 0 ? this.cur.frames[r1.frameno]?.stack[Math.trunc((-off - 1) / 8)]?.iter : undefined;
+    return off < 0 ? this.cur.frames[r1.frameno]?.stack[slotIndex(off)]?.iter : undefined;
   }
 
   /** states_equal(EXACT) on live registers and the whole stack: the infinite-loop check. */
@@ -1232,30 +1232,25 @@ class Verifier {
     const reg = this.readReg(1);
     if (reg.type !== 'ptr_to_stack') reject('HELPER_ARGUMENT', 'arg#0 expected pointer to an iterator on stack', `The first argument of ${name} must point to a struct bpf_iter_${it.kind} on the stack.`);
     const frame = this.cur.frames[reg.frameno]!;
-    // iter_get_spi: a constant, slot-aligned place whose slots all lie in the stack.
-    const where = (expected: string): number | 'beyond' => {
+    // iter_get_spi: a constant, slot-aligned place (slots past the stack in use read as empty).
+    const where = (expected: string): number => {
       const why = (line: string): never => reject('HELPER_ARGUMENT', `${line}\n${expected}`, `The iterator must sit at a constant, 8-byte aligned place on the stack.`);
       if (!tnumIsConst(reg.value.varOff)) why('iter has to be at a constant offset');
       const off = reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value));
-      if (off % 8) why(`cannot pass in iter at an offset=${off}`);
-      const spi = Math.trunc((-off - 1) / 8);
-      if (spi + 1 < facts.slots) why(`cannot pass in iter at an offset=${off}`);
-      return spi >= frame.stack.length ? 'beyond' : spi;
+      if (off % 8 || slotIndex(off) + 1 < facts.slots) why(`cannot pass in iter at an offset=${off}`);
+      return slotIndex(off);
     };
     if (it.op === 'new') {
       const expected = `expected uninitialized ${type} as arg #0`;
       const spi = where(expected);
-      if (spi !== 'beyond') {
-        for (let k = 0; k < facts.slots; k++) {
-          if (this.slotAt(frame, spi - k).types.includes('iter')) reject('HELPER_ARGUMENT', expected, `The iterator at R1 is already initialized; destroy it before calling ${name} again.`);
-        }
+      for (let k = 0; k < facts.slots; k++) {
+        if (this.slotAt(frame, spi - k).types.includes('iter')) reject('HELPER_ARGUMENT', expected, `The iterator at R1 is already initialized; destroy it before calling ${name} again.`);
       }
       for (let k = 0; k < facts.slots; k++) this.stackAccess(1, reg, k * 8, 8, 'write', unknownReg(), false);
-      const top = Math.trunc((-(reg.off + Number(BigInt.asIntN(64, reg.value.varOff.value))) - 1) / 8);
       const id = ++this.idGen;
       for (let k = 0; k < facts.slots; k++) {
-        frame.stack[top - k] = { types: Array<SlotType>(8).fill('iter'), spilled: NOT_INIT, iter: { kind: it.kind, state: 'active', depth: 0, refId: k === 0 ? id : 0 } };
-        this.scratched.add(100 + top - k);
+        frame.stack[spi - k] = { types: Array<SlotType>(8).fill('iter'), spilled: NOT_INIT, iter: { kind: it.kind, state: 'active', depth: 0, refId: k === 0 ? id : 0 } };
+        this.scratched.add(100 + spi - k);
       }
       this.cur.refs = [...this.cur.refs, { id, insn: i, iterator: it.kind }];
       for (let a = 2; a < 2 + facts.scalarArgs; a++) {
@@ -1269,7 +1264,6 @@ class Verifier {
     const expected = `expected an initialized ${type} as arg #0`;
     const spi = where(expected);
     const notInit = () => reject('HELPER_ARGUMENT', expected, `R1 does not point to an initialized struct bpf_iter_${it.kind}: call bpf_iter_${it.kind}_new on it first (and not after destroy).`);
-    if (spi === 'beyond') return notInit();
     for (let k = 0; k < facts.slots; k++) {
       const slot = this.slotAt(frame, spi - k);
       if (!slot.iter || slot.iter.kind !== it.kind || (k === 0) !== (slot.iter.refId !== 0) || slot.types.some((t) => t !== 'iter')) notInit();
@@ -2260,6 +2254,9 @@ class Verifier {
       `The chain of ${calls} calls uses ${total} bytes of stack; the limit is ${MAX_STACK}.`, -1);
   }
 }
+
+/** __get_spi: the stack slot holding the byte at frame offset `off` (truncating, as C divides). */
+const slotIndex = (off: number) => Math.trunc((-off - 1) / 8);
 
 /** widen_imprecise_scalars: numbers that differ from an earlier iteration and that no decision relied on are forgotten, so iterations converge. */
 function widenImprecise(prev: readonly Frame[], frames: Frame[]): void {

@@ -6,7 +6,7 @@
  * check, shared by sk_fullsock/tcp_sock casts, gone for every copy once
  * released.
  */
-import type { ProgramType } from '../context.js';
+import type { ProgramCase } from './kernel-verdict.js';
 import type { MapInfo } from '../state.js';
 
 /** The maps a case may name, by the number `map_fd(NAME)` assembles to. */
@@ -15,11 +15,7 @@ export const SOCKET_MAPS: readonly (MapInfo & { readonly name: string })[] = [
 ];
 export const SOCKET_MAP_NUMBERS: Readonly<Record<string, number>> = Object.fromEntries(SOCKET_MAPS.map((m, i) => [m.name, i]));
 
-export interface SocketCase {
-  readonly name: string;
-  readonly type: ProgramType;
-  readonly source: string;
-}
+export type SocketCase = ProgramCase;
 
 /** `bpf_sk_lookup_*(ctx, &tuple, size, BPF_F_CURRENT_NETNS, 0)` with a zeroed tuple on the stack; the context stays in r6. */
 const lookup = (helper = 84, size = 12) => `
